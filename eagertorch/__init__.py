@@ -1,0 +1,57 @@
+"""eagertorch: a define-by-run autograd tensor library in pure Python, with PyTorch's API.
+
+``import eagertorch as torch`` runs ordinary PyTorch tensor and autograd code on numpy
+(CPU) or cupy (CUDA) arrays.
+"""
+
+from ._backend.dtype import (
+    bool,
+    dtype,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    set_default_dtype,
+    uint8,
+)
+from ._backend.device import device
+from ._backend.random import Generator, default_generator, initial_seed, manual_seed, seed
+from ._backend.size import Size
+from ._tensor import Tensor
+from . import autograd
+from .autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from . import ops
+from .ops import *
+from .ops.creation import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
+from ._printing import set_printoptions
+from ._functions import *
+
+half = float16
+float = float32  # noqa: A001
+double = float64
+short = int16
+int = int32  # noqa: A001
+long = int64
+
+__version__ = "0.1.0"

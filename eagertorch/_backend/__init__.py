@@ -1,0 +1,1 @@
+"""Backend layer: array modules, dtypes, devices and random generators (no Tensor here)."""

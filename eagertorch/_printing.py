@@ -1,0 +1,91 @@
+"""PyTorch-style text repr of tensors: ``tensor([1., 2.], requires_grad=True)``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._backend import dtype as _dt
+
+__all__ = ["set_printoptions", "tensor_repr"]
+
+
+class _Options:
+    precision = 4
+    threshold = 1000
+    edgeitems = 3
+    linewidth = 80
+    sci_mode = None
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None) -> None:
+    """Control how tensors print, as ``torch.set_printoptions``."""
+    if profile == "full":
+        _Options.threshold = float("inf")
+    elif profile == "short":
+        _Options.precision, _Options.threshold, _Options.edgeitems = 2, 1000, 2
+    elif profile == "default":
+        _Options.precision, _Options.threshold, _Options.edgeitems = 4, 1000, 3
+    for name, value in (("precision", precision), ("threshold", threshold),
+                        ("edgeitems", edgeitems), ("linewidth", linewidth)):
+        if value is not None:
+            setattr(_Options, name, value)
+    _Options.sci_mode = sci_mode
+
+
+def _float_formatter(a: np.ndarray):
+    finite = a[np.isfinite(a)]
+    p = _Options.precision
+    if finite.size == 0:
+        return lambda x: _special(x)
+    absmax = float(np.abs(finite).max())
+    absmin = float(np.abs(finite[finite != 0]).min()) if (finite != 0).any() else 0.0
+    integral = bool(np.all(finite == np.round(finite)))
+    sci = _Options.sci_mode
+    if sci is None:
+        ratio = absmax / absmin if absmin else 0.0
+        sci = absmax > 1e8 or (not integral and (0 < absmin < 1e-4 or ratio > 1e3))
+    if sci:
+        return lambda x: _special(x) or f"{x:.{p}e}"
+    if integral:
+        return lambda x: _special(x) or f"{x:.0f}."
+    return lambda x: _special(x) or f"{x:.{p}f}"
+
+
+def _special(x) -> str:
+    if np.isnan(x):
+        return "nan"
+    if np.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return ""
+
+
+def _body(a: np.ndarray, indent: int) -> str:
+    kwargs = {"separator": ", ", "prefix": " " * indent, "threshold": _Options.threshold,
+              "edgeitems": _Options.edgeitems, "max_line_width": _Options.linewidth}
+    if a.dtype.kind == "f":
+        kwargs["formatter"] = {"float_kind": _float_formatter(a.astype(np.float64))}
+    elif a.dtype.kind == "b":
+        kwargs["formatter"] = {"bool": lambda x: "True" if x else "False"}
+    return np.array2string(a, **kwargs)
+
+
+def tensor_repr(t, prefix: str = "tensor(") -> str:
+    a = t._host()
+    suffixes = []
+    if t.device.type != "cpu":
+        suffixes.append(f"device='{t.device}'")
+    default_dtypes = (_dt.get_default_dtype(), _dt.int64, _dt.bool)
+    if a.size == 0:
+        body = "[]"
+        if a.ndim != 1:
+            suffixes.append(f"size={tuple(a.shape)}")
+    else:
+        body = _body(a, len(prefix))
+    if t.dtype not in default_dtypes or (a.size == 0 and t.dtype is not _dt.get_default_dtype()):
+        suffixes.append(f"dtype={t.dtype}")
+    if t._grad_fn is not None:
+        suffixes.append(f"grad_fn=<{t._grad_fn.name()}>")
+    elif t._requires_grad:
+        suffixes.append("requires_grad=True")
+    return prefix + body + "".join(", " + s for s in suffixes) + ")"

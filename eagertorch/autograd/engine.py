@@ -1,0 +1,411 @@
+"""The reverse-mode engine: walk the tape from the outputs and apply the chain rule.
+
+Iterative (no recursion, so 100,000-node chains work): one pass counts each vertex's
+consumers, a second pops ready vertices, calls their backward, sums fan-out gradients and
+fills leaves' ``.grad``. Vertices are nodes and leaf Tensors.
+"""
+
+from __future__ import annotations
+
+from .._tensor import Tensor, _make
+from . import anomaly_mode
+from .function import Node
+from .grad_mode import state
+
+__all__ = ["backward", "grad"]
+
+
+def _root_grads(tensors, grad_tensors, create_graph: bool) -> list:
+    if grad_tensors is None:
+        grad_tensors = (None,) * len(tensors)
+    elif len(grad_tensors) != len(tensors):
+        raise RuntimeError(
+            f"grad can be implicitly created only for scalar outputs; got {len(grad_tensors)} "
+            f"gradients for {len(tensors)} outputs"
+        )
+    roots = []
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected a Tensor as output {i}, got {type(t).__name__}")
+        if not t._requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        if g is None:
+            if t._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if t._data.dtype.kind != "f":
+                raise RuntimeError(
+                    "grad can be implicitly created only for real scalar outputs but got "
+                    f"{t.dtype}"
+                )
+            g = _make(t.xp.ones_like(t._data))
+        else:
+            if not isinstance(g, Tensor):
+                g = _make(t.xp.asarray(g, dtype=t._data.dtype))
+            if g._data.shape != t._data.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
+                    f"output[{i}] has a shape of {t.shape}."
+                )
+            if g._data.dtype != t._data.dtype:
+                g = g.to(t.dtype)
+            if not create_graph:
+                g = g.detach()
+        roots.append((t, g))
+    return roots
+
+
+def _vertex(t: Tensor):
+    return (t._grad_fn, t._output_nr) if t._grad_fn is not None else (t, 0)
+
+
+def _count_dependencies(starts) -> dict:
+    """Number of incoming gradient contributions of each reachable vertex."""
+    deps = {}
+    stack = [v for v in starts if not isinstance(v, Tensor)]
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for e in node._edges:
+            if e is None:
+                continue
+            v = e[0]
+            deps[v] = deps.get(v, 0) + 1
+            if v not in seen and not isinstance(v, Tensor):
+                seen.add(v)
+                stack.append(v)
+    return deps
+
+
+def _needed_vertices(starts, targets: set) -> set:
+    """Vertices from which some target is reachable (only those need to run)."""
+    order = []
+    stack = [(v, False) for v in starts]
+    seen = set()
+    while stack:
+        v, expanded = stack.pop()
+        if expanded:
+            order.append(v)
+            continue
+        if v in seen:
+            continue
+        seen.add(v)
+        stack.append((v, True))
+        if not isinstance(v, Tensor):
+            for e in v._edges:
+                if e is not None and e[0] not in seen:
+                    stack.append((e[0], False))
+    needed = set()
+    for v in order:  # post-order: a vertex's inputs come before it
+        if v in targets or (
+            not isinstance(v, Tensor)
+            and any(e is not None and e[0] in needed for e in v._edges)
+        ):
+            needed.add(v)
+    return needed
+
+
+def _fit_gradient(g: Tensor, edge: tuple, node: Node, i: int) -> Tensor:
+    """Reduce a broadcast gradient to the input's shape and cast it to the input's dtype."""
+    shape = edge[2]
+    gshape = g._data.shape
+    if gshape != shape:
+        lead = len(gshape) - len(shape)
+        if lead < 0 or any(
+            s != 1 and s != gs for s, gs in zip(shape, gshape[lead:])
+        ):
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                f"{list(gshape)} but expected shape compatible with {list(shape)}"
+            )
+        dims = tuple(range(lead)) + tuple(
+            lead + k for k, s in enumerate(shape) if s == 1 and gshape[lead + k] != 1
+        )
+        g = g.sum(dims, keepdim=True) if dims else g
+        if lead:
+            g = g.reshape(shape)
+    if g._data.dtype != edge[3]:
+        g = g.to(edge[3])
+    return g
+
+
+def _check_nan(node: Node, grads) -> None:
+    for i, g in enumerate(grads):
+        if g is not None and g._data.dtype.kind == "f" and bool(g.xp.isnan(g._data).any()):
+            where = "".join(node._trace) if node._trace else "(creation trace unavailable)"
+            raise RuntimeError(
+                f"Function '{node.name()}' returned nan values in its {i}th output.\n"
+                f"The forward call that created it:\n{where}"
+            )
+
+
+def _call_tensor_hooks(hooks: dict, g: Tensor) -> Tensor:
+    for hook in list(hooks.values()):
+        r = hook(g)
+        if r is not None:
+            g = r
+    return g
+
+
+def _owner(arr):
+    base = arr.base
+    return id(base if base is not None else arr)
+
+
+def run(
+    roots,
+    *,
+    retain_graph: bool,
+    create_graph: bool,
+    targets=None,
+    accumulate: bool = True,
+) -> dict:
+    """Backpropagate ``roots`` [(tensor, grad)]. Returns grads captured at ``targets``.
+
+    ``targets`` (vertex -> key): when given with ``accumulate=False`` only their gradients
+    are computed and returned (``autograd.grad``); with ``accumulate=True`` only those
+    leaves/tensors get ``.grad`` (``backward(inputs=...)``).
+    """
+    buffers: dict = {}
+    starts = []
+    for t, g in roots:
+        v, nr = _vertex(t)
+        if isinstance(v, Tensor):
+            buffers[v] = buffers[v] + g if v in buffers else g
+        else:
+            slot = buffers.get(v)
+            if slot is None:
+                slot = buffers[v] = [None] * (len(v._out_meta) if v._out_meta else 1)
+            slot[nr] = g if slot[nr] is None else slot[nr] + g
+        if v not in starts:
+            starts.append(v)
+    deps = _count_dependencies(starts)
+    needed = None
+    if targets is not None:
+        needed = _needed_vertices(starts, {v for v, _ in targets})
+    captured: dict = {}
+    # Arrays already stored as some .grad in this pass (and the user's root gradients):
+    # a leaf receiving one of them copies it, so no two .grad tensors share memory.
+    taken = {_owner(g._data) for _, g in roots}
+    ready = [v for v in starts if deps.get(v, 0) == 0]
+    anomaly = anomaly_mode.state.enabled and anomaly_mode.state.check_nan
+    prev_mode = state.enabled
+    state.enabled = create_graph
+    try:
+        while ready:
+            v = ready.pop()
+            if isinstance(v, Tensor):
+                _accumulate_leaf(v, buffers.pop(v, None), targets, captured, accumulate,
+                                 create_graph, taken)
+                continue
+            grads = buffers.pop(v, None)
+            if needed is not None and v not in needed:
+                grads = None
+            if grads is not None:
+                grads = _run_node(v, grads, targets, captured, accumulate, retain_graph,
+                                  anomaly)
+            edges = v._edges
+            for i, e in enumerate(edges):
+                if e is None:
+                    continue
+                u = e[0]
+                if grads is not None:
+                    g = grads[i] if i < len(grads) else None
+                    if g is not None:
+                        g = _fit_gradient(g, e, v, i)
+                        if isinstance(u, Tensor):
+                            prev = buffers.get(u)
+                            buffers[u] = g if prev is None else prev + g
+                        else:
+                            slot = buffers.get(u)
+                            if slot is None:
+                                slot = buffers[u] = [None] * (
+                                    len(u._out_meta) if u._out_meta else 1
+                                )
+                            nr = e[1]
+                            slot[nr] = g if slot[nr] is None else slot[nr] + g
+                left = deps[u] - 1
+                deps[u] = left
+                if left == 0:
+                    ready.append(u)
+    finally:
+        state.enabled = prev_mode
+    return captured
+
+
+def _run_node(node: Node, grads: list, targets, captured, accumulate, retain_graph, anomaly):
+    if node._tensor_hooks is not None:
+        for nr, hooks in node._tensor_hooks.items():
+            if grads[nr] is not None and hooks:
+                grads[nr] = _call_tensor_hooks(hooks, grads[nr])
+    if node._retained is not None:
+        for nr, ref in node._retained.items():
+            t = ref()
+            if t is not None and grads[nr] is not None:
+                g = grads[nr] if state.enabled else grads[nr].detach()
+                t._grad = g if t._grad is None else t._grad + g
+    if targets is not None:
+        for nr in range(len(grads)):
+            key = targets.get((node, nr))
+            if key is not None and grads[nr] is not None:
+                captured[key] = grads[nr]
+    if node._pre_hooks is not None:
+        for hook in list(node._pre_hooks.values()):
+            r = hook(tuple(grads))
+            if r is not None:
+                grads = list(r)
+    if node._out_meta is not None and node.materialize_grads:
+        for nr, g in enumerate(grads):
+            if g is None and node._out_meta[nr] is not None:
+                shape, dtype, xp = node._out_meta[nr]
+                grads[nr] = _make(xp.zeros(shape, dtype))
+    result = node.apply(*grads)
+    if type(result) is not tuple:
+        result = (result,)
+    n_in = len(node._edges)
+    if len(result) != n_in:
+        if len(result) > n_in and all(r is None for r in result[n_in:]):
+            result = result[:n_in]
+        else:
+            raise RuntimeError(
+                f"function {node.name()} returned an incorrect number of gradients "
+                f"(expected {n_in}, got {len(result)})"
+            )
+    if node._hooks is not None:
+        for hook in list(node._hooks.values()):
+            r = hook(result, tuple(grads))
+            if r is not None:
+                result = tuple(r)
+    if anomaly:
+        _check_nan(node, result)
+    if not retain_graph:
+        node._free()
+    return result
+
+
+def _accumulate_leaf(t: Tensor, g, targets, captured, accumulate, create_graph, taken) -> None:
+    if g is None:
+        return
+    if t._hooks:
+        g = _call_tensor_hooks(t._hooks, g)
+    if targets is not None:
+        key = targets.get((t, 0))
+        if key is None:
+            return
+        if not accumulate:
+            captured[key] = g
+            return
+    elif not accumulate:
+        return
+    if create_graph:
+        t._grad = g if t._grad is None else t._grad + g
+        return
+    if t._grad is None:
+        owner = _owner(g._data)
+        if owner in taken or g._requires_grad:
+            g = _make(g._data.copy())
+            owner = id(g._data)
+        elif g._view is not None or g._grad_fn is not None:
+            g = _make(g._data)
+        taken.add(owner)
+        t._grad = g
+    elif t._grad._requires_grad:
+        t._grad = t._grad + g
+    else:
+        t._grad._data += g._data
+
+
+def backward(
+    tensors,
+    grad_tensors=None,
+    retain_graph=None,
+    create_graph: bool = False,
+    grad_variables=None,
+    inputs=None,
+) -> None:
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves they depend on."""
+    if isinstance(tensors, Tensor):
+        tensors = (tensors,)
+    if grad_variables is not None:
+        grad_tensors = grad_variables
+    if isinstance(grad_tensors, Tensor):
+        grad_tensors = (grad_tensors,)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _root_grads(tuple(tensors), grad_tensors, create_graph)
+    targets = None
+    if inputs is not None:
+        if isinstance(inputs, Tensor):
+            inputs = (inputs,)
+        if len(inputs) == 0:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        targets = {}
+        for i, x in enumerate(inputs):
+            if not x._requires_grad:
+                raise RuntimeError(
+                    "One of the differentiated Tensors does not require grad"
+                )
+            targets[_vertex(x)] = i
+        captured = run(roots, retain_graph=retain_graph, create_graph=create_graph,
+                       targets=targets, accumulate=True)
+        for i, x in enumerate(inputs):
+            if x._grad_fn is not None and i in captured:
+                g = captured[i] if create_graph else captured[i].detach()
+                x._grad = g if x._grad is None else x._grad + g
+        return
+    run(roots, retain_graph=retain_graph, create_graph=create_graph)
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph: bool = False,
+    only_inputs: bool = True,
+    allow_unused=None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
+):
+    """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated)."""
+    if is_grads_batched:
+        raise NotImplementedError("is_grads_batched=True is not supported")
+    if isinstance(outputs, Tensor):
+        outputs = (outputs,)
+    single_input = isinstance(inputs, Tensor)
+    if single_input:
+        inputs = (inputs,)
+    inputs = tuple(inputs)
+    if isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if retain_graph is None:
+        retain_graph = create_graph
+    for x in inputs:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"grad: inputs must be Tensors, got {type(x).__name__}")
+        if not x._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    roots = _root_grads(tuple(outputs), grad_outputs, create_graph)
+    targets = {}
+    for i, x in enumerate(inputs):
+        targets.setdefault(_vertex(x), i)
+    captured = run(roots, retain_graph=retain_graph, create_graph=create_graph,
+                   targets=targets, accumulate=False)
+    result = []
+    for i, x in enumerate(inputs):
+        g = captured.get(targets[_vertex(x)])
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior."
+                )
+            if materialize_grads:
+                g = _make(x.xp.zeros_like(x._data))
+        elif not create_graph:
+            g = g.detach()
+        result.append(g)
+    return tuple(result)

@@ -1,0 +1,504 @@
+"""The tape: ``Node`` (one recorded operation, also its ``ctx``) and ``Function``.
+
+Built-in ops and users' custom ops share one mechanism. ``Function.forward`` receives
+Tensors, as in PyTorch; the internal ``ArrayFunction`` variant receives the raw arrays to
+skip wrapping on the hot path. Both produce the same node type for the same engine, and
+both write ``backward`` with differentiable Tensor operations.
+"""
+
+from __future__ import annotations
+
+import functools
+import traceback
+import weakref
+
+import numpy as np
+
+from .._backend.device import array_module
+from .._tensor import Tensor, _make, _RemovableHandle
+from . import anomaly_mode
+from .grad_mode import no_grad, state
+
+__all__ = ["BackwardCFunction", "Function", "FunctionCtx", "Node", "once_differentiable"]
+
+_FREED = object()
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+class _SavedOutput:
+    """An output saved for backward: its array, not its Tensor (no Tensor<->Node cycle)."""
+
+    __slots__ = ("data", "nr", "ref")
+
+    def __init__(self, data, nr: int, ref) -> None:
+        self.data = data
+        self.nr = nr
+        self.ref = ref
+
+
+class Node:
+    """One recorded operation: edges to its inputs, saved tensors and hooks.
+
+    A node is also the ``ctx`` its Function's forward and backward receive, so users may
+    store any attribute on it.
+    """
+
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_edges",
+        "_saved",
+        "_saved_versions",
+        "_to_save",
+        "needs_input_grad",
+    )
+
+    # Rarely-set state lives in the instance __dict__ only when used; these are the defaults.
+    _forward_cls = None
+    _hooks = None
+    _pre_hooks = None
+    _tensor_hooks = None
+    _retained = None
+    _out_meta = None
+    _non_differentiable = ()
+    _dirty = ()
+    _trace = None
+    materialize_grads = True
+
+    def __init__(self) -> None:
+        self._edges = ()
+        self._saved = ()
+        self._saved_versions = ()
+        self._to_save = ()
+        self.needs_input_grad = ()
+
+    # ----- ctx API used inside forward -------------------------------------------------
+    def save_for_backward(self, *tensors) -> None:
+        """Keep these inputs or outputs (or intermediate values) for backward."""
+        self._to_save = tensors
+
+    def mark_non_differentiable(self, *outputs) -> None:
+        """Outputs that never require grad (e.g. indices returned beside values)."""
+        self._non_differentiable = outputs
+
+    def mark_dirty(self, *tensors) -> None:
+        """Inputs that forward modified in place."""
+        self._dirty = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """If False, backward receives None (not zeros) for outputs that got no gradient."""
+        self.materialize_grads = bool(value)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The saved values as Tensors; raises if freed or modified in place since."""
+        saved = self._saved
+        if saved is _FREED:
+            raise RuntimeError(_FREED_MESSAGE)
+        out = []
+        for item, version in zip(saved, self._saved_versions):
+            if type(item) is _SavedOutput:
+                t = item.ref()
+                if t is not None and _current_version(t) != version:
+                    self._raise_modified(t, version)
+                out.append(_make(item.data, True, self, item.nr))
+            else:
+                if item is not None and version >= 0 and _current_version(item) != version:
+                    self._raise_modified(item, version)
+                out.append(item)
+        return tuple(out)
+
+    saved_variables = saved_tensors
+
+    def _raise_modified(self, t: Tensor, version: int) -> None:
+        where = (
+            f"output {t._output_nr} of {t._grad_fn.name()}" if t._grad_fn is not None else
+            "a leaf tensor"
+        )
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [{t.dtype} {list(t.shape)}], which is {where}, is at version "
+            f"{_current_version(t)}; expected version {version} instead. Hint: enable anomaly "
+            "detection to find the operation that failed to compute its gradient, with "
+            "eagertorch.autograd.set_detect_anomaly(True)."
+        )
+
+    # ----- graph inspection and hooks ---------------------------------------------------
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    @property
+    def next_functions(self) -> tuple:
+        """``(node, output_nr)`` per input; leaves appear as ``AccumulateGrad`` nodes."""
+        return tuple(
+            (None, 0)
+            if e is None
+            else ((AccumulateGrad(e[0]), 0) if isinstance(e[0], Tensor) else (e[0], e[1]))
+            for e in self._edges
+        )
+
+    @property
+    def metadata(self) -> dict:
+        if "_metadata" not in self.__dict__:
+            self.__dict__["_metadata"] = {}
+        return self.__dict__["_metadata"]
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node's backward; may replace grads."""
+        if self._hooks is None:
+            self._hooks = {}
+        return _RemovableHandle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node's backward; may replace grads."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        return _RemovableHandle(self._pre_hooks, fn)
+
+    def _register_tensor_hook(self, nr: int, hook):
+        if self._tensor_hooks is None:
+            self._tensor_hooks = {}
+        return _RemovableHandle(self._tensor_hooks.setdefault(nr, {}), hook)
+
+    def _retain(self, t: Tensor) -> None:
+        if self._retained is None:
+            self._retained = {}
+        self._retained[t._output_nr] = weakref.ref(t)
+
+    def _retains(self, t: Tensor) -> bool:
+        r = self._retained and self._retained.get(t._output_nr)
+        return r is not None and r() is t
+
+    def _free(self) -> None:
+        self._saved = _FREED
+
+
+class AccumulateGrad:
+    """How a leaf shows up in ``next_functions``: it accumulates into ``variable.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    @property
+    def next_functions(self) -> tuple:
+        return ()
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+def _current_version(t: Tensor) -> int:
+    return (t._view[0] if t._view is not None else t)._version
+
+
+def _version_root(t: Tensor) -> Tensor:
+    return t._view[0] if t._view is not None else t
+
+
+def _edge(t: Tensor) -> tuple:
+    d = t._data
+    fn = t._grad_fn
+    return (fn if fn is not None else t, t._output_nr, d.shape, d.dtype)
+
+
+class _NullCtx:
+    """The ctx that forward sees when nothing is recorded: saving is a no-op."""
+
+    __slots__ = ()
+    needs_input_grad = ()
+    materialize_grads = True
+
+    def save_for_backward(self, *a) -> None:
+        pass
+
+    mark_non_differentiable = mark_dirty = save_for_backward
+
+    def set_materialize_grads(self, value) -> None:
+        pass
+
+    def __setattr__(self, name, value) -> None:
+        pass
+
+    def __getattr__(self, name):
+        raise AttributeError(name)
+
+
+_NULL_CTX = _NullCtx()
+
+
+class FunctionMeta(type):
+    """Gives each Function subclass its own node class, named ``<Name>Backward0``."""
+
+    def __init__(cls, name, bases, ns) -> None:
+        super().__init__(name, bases, ns)
+        node_name = ns.get("_node_name", name + "Backward0")
+        cls._backward_cls = type(node_name, (BackwardCFunction,), {"_forward_cls": cls})
+
+
+class BackwardCFunction(Node):
+    """Base of every generated node class: backward dispatches to the Function's."""
+
+    __slots__ = ()
+
+    def apply(self, *grads):
+        return self._forward_cls.backward(self, *grads)
+
+
+FunctionCtx = Node
+
+
+class Function(metaclass=FunctionMeta):
+    """A custom differentiable operation, defined by ``forward`` and ``backward``.
+
+    ``forward(ctx, *args)`` receives Tensors and runs with recording off;
+    ``backward(ctx, *grad_outputs)`` returns one gradient (or None) per forward argument,
+    written with Tensor operations so that higher-order gradients work.
+    """
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
+        )
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom "
+            "autograd.Function to use it with backward mode AD."
+        )
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        record = state.enabled and any(
+            isinstance(a, Tensor) and a._requires_grad for a in args
+        )
+        node = cls._backward_cls()
+        node.needs_input_grad = tuple(
+            isinstance(a, Tensor) and a._requires_grad for a in args
+        )
+        separate_setup = cls.setup_context is not Function.setup_context
+        with no_grad():
+            if separate_setup:
+                outputs = cls.forward(*args, **kwargs)
+                cls.setup_context(node, args, outputs)
+            else:
+                outputs = cls.forward(node, *args, **kwargs)
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        if not record:
+            return outputs
+        outs = _connect_outputs(node, args, outs)
+        _resolve_saved_tensors(node, args, outs)
+        return outs[0] if single else outs
+
+    @staticmethod
+    def mark_dirty(ctx, *tensors):
+        ctx.mark_dirty(*tensors)
+
+
+def _connect_outputs(node: Node, args: tuple, outs: tuple) -> tuple:
+    """Make Function outputs results of ``node``, handling in-place and pass-through outputs."""
+    node._edges = tuple(
+        _edge(a) if isinstance(a, Tensor) and a._requires_grad else None for a in args
+    )
+    dirty = node._dirty
+    non_diff = node._non_differentiable
+    inputs = {id(a) for a in args if isinstance(a, Tensor)}
+    new_outs = []
+    meta = []
+    for i, o in enumerate(outs):
+        if not isinstance(o, Tensor):
+            new_outs.append(o)
+            meta.append(None)
+            continue
+        meta.append((o._data.shape, o._data.dtype, o.xp))
+        differentiable = o._data.dtype.kind == "f" and not any(o is n for n in non_diff)
+        if any(o is d for d in dirty):
+            if o._grad_fn is None and o._requires_grad:
+                raise RuntimeError(
+                    "a leaf Variable that requires grad is being used in an in-place operation."
+                )
+            _version_root(o)._version += 1
+        elif id(o) in inputs:
+            # Returning an input unchanged: PyTorch returns a view, so does this.
+            alias = _make(o._data)
+            alias._view = (_version_root(o), None)
+            o = alias
+        if differentiable:
+            o._grad_fn = node
+            o._output_nr = i
+            o._requires_grad = True
+        new_outs.append(o)
+    if len(outs) > 1:
+        node._out_meta = tuple(meta)
+    if anomaly_mode.state.enabled:
+        node._trace = traceback.format_stack()[:-3]
+    return tuple(new_outs)
+
+
+def _resolve_saved_tensors(node: Node, args: tuple, outs: tuple) -> None:
+    items = []
+    versions = []
+    for t in node._to_save:
+        out_nr = next((i for i, o in enumerate(outs) if o is t), -1)
+        if out_nr >= 0 and t._grad_fn is node:
+            items.append(_SavedOutput(t._data, out_nr, weakref.ref(t)))
+            versions.append(_current_version(t))
+        else:
+            items.append(t)
+            versions.append(-1 if t is None else _current_version(t))
+    node._saved = tuple(items)
+    node._saved_versions = tuple(versions)
+    node._to_save = ()
+
+
+def once_differentiable(fn):
+    """Decorate a backward that is not itself differentiable: it runs with recording off."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *grads):
+        with no_grad():
+            return fn(ctx, *grads)
+
+    return wrapper
+
+
+class ArrayFunction(Function):
+    """Internal variant of ``Function`` whose forward receives and returns raw arrays.
+
+    ``forward(ctx, *arrays_or_constants)`` returns an array (or a tuple of arrays);
+    ``ctx.save_for_backward`` takes arrays, which backward gets back as Tensors: inputs as
+    the input Tensors themselves, outputs as Tensors whose ``grad_fn`` is this node.
+    Class attribute ``is_view``: the output is a view of the first input's data.
+    """
+
+    is_view = False
+
+    @classmethod
+    def apply(cls, *args):
+        record = False
+        raw = []
+        for a in args:
+            if isinstance(a, Tensor):
+                raw.append(a._data)
+                if a._requires_grad:
+                    record = True
+            else:
+                raw.append(a)
+        if not (record and state.enabled):
+            out = cls.forward(_NULL_CTX, *raw)
+            if type(out) is tuple:
+                return tuple(_make(_as_array(o)) for o in out)
+            if type(out) is not np.ndarray:
+                out = _as_array(out)
+            t = _make(out)
+            if cls.is_view:
+                _share_version(t, args[0], None)
+            return t
+        node = cls._backward_cls()
+        node.needs_input_grad = needs = tuple(
+            isinstance(a, Tensor) and a._requires_grad for a in args
+        )
+        out = cls.forward(node, *raw)
+        node._edges = tuple(_edge(a) if n else None for a, n in zip(args, needs))
+        if type(out) is tuple:
+            outs = tuple(_as_array(o) for o in out)
+            non_diff = node._non_differentiable
+            results = tuple(
+                _make(o, True, node, i)
+                if o.dtype.kind == "f" and not any(o is n for n in non_diff)
+                else _make(o)
+                for i, o in enumerate(outs)
+            )
+            node._out_meta = tuple((o.shape, o.dtype, array_module(o)) for o in outs)
+        else:
+            if type(out) is not np.ndarray:
+                out = _as_array(out)
+            outs = (out,)
+            results = _make(out, out.dtype.kind == "f", node, 0)
+            if not results._requires_grad:
+                return results
+            if cls.is_view:
+                _share_version(results, args[0], _ViewReplay(cls, args))
+        if node._to_save:
+            _resolve_saved_arrays(node, args, raw, outs, results)
+        if anomaly_mode.state.enabled:
+            node._trace = traceback.format_stack()[:-2]
+        return results
+
+
+def _as_array(x):
+    return x if isinstance(x, np.ndarray) or hasattr(x, "__cuda_array_interface__") else (
+        np.asarray(x)
+    )
+
+
+def _resolve_saved_arrays(node: Node, args: tuple, raw: list, outs: tuple, results) -> None:
+    items = []
+    versions = []
+    for arr in node._to_save:
+        for a, r in zip(args, raw):
+            if r is arr and isinstance(a, Tensor):
+                items.append(a)
+                versions.append(_current_version(a))
+                break
+        else:
+            for i, o in enumerate(outs):
+                if o is arr:
+                    res = results if type(results) is Tensor else results[i]
+                    items.append(_SavedOutput(o, i, weakref.ref(res)))
+                    versions.append(0)
+                    break
+            else:
+                # Constants: Python scalars stay scalars (so float32 stays float32).
+                items.append(_make(arr) if isinstance(arr, np.ndarray) else arr)
+                versions.append(-1)
+    node._saved = tuple(items)
+    node._saved_versions = tuple(versions)
+    node._to_save = ()
+
+
+class _ViewReplay:
+    """Re-applies a chain of view ops to a base: how in-place ops on views rebase the graph."""
+
+    __slots__ = ("args", "cls", "parent")
+
+    def __init__(self, cls, args: tuple) -> None:
+        self.cls = cls
+        self.args = args[1:]
+        base_view = args[0]._view
+        self.parent = base_view[1] if base_view is not None else None
+
+    def __call__(self, base: Tensor) -> Tensor:
+        src = self.parent(base) if self.parent is not None else base
+        return self.cls.apply(src, *self.args)
+
+
+def _share_version(view: Tensor, base: Tensor, replay) -> None:
+    bv = base._view
+    root = bv[0] if bv is not None else base
+    if replay is not None and bv is not None and bv[1] is None:
+        replay = None  # the base is itself a view we cannot replay
+    view._view = (root, replay)

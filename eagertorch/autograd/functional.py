@@ -1,0 +1,1 @@
+"""STUB: vjp, jvp, jacobian, hessian, hvp."""

@@ -1,0 +1,697 @@
+"""Elementwise ops with broadcasting: arithmetic, unary math, comparisons, logic, where/clamp.
+
+Forward works on arrays; backward is written with Tensor ops (so it is differentiable).
+The engine sums broadcast gradients back to each input's shape.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._backend import dtype as _dt
+from .._backend.device import array_module
+from .._tensor import Tensor, _make, array_from_data
+from ..autograd.function import ArrayFunction
+
+__all__ = [
+    "add",
+    "atan2",
+    "clamp",
+    "div",
+    "eq",
+    "floor_divide",
+    "ge",
+    "gt",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "le",
+    "lerp",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
+    "lt",
+    "maximum",
+    "minimum",
+    "mul",
+    "ne",
+    "pow",
+    "remainder",
+    "sub",
+    "where",
+]
+
+_PY_SCALARS = (int, float)
+
+
+# ----- operands and type promotion ------------------------------------------------------
+def _operand(x):
+    """Python and numpy scalars stay scalars; arrays and sequences become Tensors."""
+    if isinstance(x, (Tensor, int, float)):
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, (np.ndarray, list, tuple)) or hasattr(x, "__array_namespace__"):
+        return _make(array_from_data(x, copy=False))
+    raise TypeError(f"unsupported operand type for a tensor operation: '{type(x).__name__}'")
+
+
+def _promoted(a, b, floating: bool = False):
+    """Cast tensor operands to PyTorch's result dtype (numpy's rules differ for mixed kinds)."""
+    if not isinstance(a, Tensor):
+        a = _operand(a)
+    if not isinstance(b, Tensor):
+        b = _operand(b)
+    ta = isinstance(a, Tensor)
+    tb = isinstance(b, Tensor)
+    if ta and tb:
+        da, db = a._data.dtype, b._data.dtype
+        if da is db or da == db:
+            if not floating or da.kind == "f":
+                return a, b
+    elif ta or tb:
+        t = a if ta else b
+        if t._data.dtype.kind == "f":
+            return a, b
+    else:
+        return a, b
+    r = _dt.result_type(a._data if ta else a, b._data if tb else b)
+    if floating and r.kind != "f":
+        r = _dt.get_default_dtype().np
+    # numpy already promotes bool operands like PyTorch does; cast the others.
+    if ta and a._data.dtype != r and (floating or a._data.dtype.kind != "b"):
+        a = a.to(r)
+    if tb and b._data.dtype != r and (floating or b._data.dtype.kind != "b"):
+        b = b.to(r)
+    return a, b
+
+
+def _shape_of(x) -> tuple:
+    return x._data.shape if isinstance(x, Tensor) else ()
+
+
+def _broadcast_error(a, b) -> RuntimeError:
+    sa, sb = _shape_of(a), _shape_of(b)
+    n = max(len(sa), len(sb))
+    for i in range(1, n + 1):
+        x = sa[-i] if i <= len(sa) else 1
+        y = sb[-i] if i <= len(sb) else 1
+        if x != y and x != 1 and y != 1:
+            return RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                f"non-singleton dimension {n - i}"
+            )
+    return RuntimeError(f"shapes {list(sa)} and {list(sb)} are not broadcastable")
+
+
+def _apply_binary(cls, a, b):
+    try:
+        return cls.apply(a, b)
+    except ValueError as e:
+        if "broadcast" in str(e):
+            raise _broadcast_error(a, b) from None
+        raise
+
+
+# ----- binary arithmetic ----------------------------------------------------------------
+class Add(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
+
+class Mul(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g * b if need_a else None), (g * a if need_b else None)
+
+
+class Div(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = g / b if need_a else None
+        gb = -g * a / (b * b) if need_b else None
+        return ga, gb
+
+
+class Pow(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = array_module(a if not isinstance(a, _PY_SCALARS) else b)
+        if isinstance(a, _PY_SCALARS):
+            y = xp.power(xp.asarray(a, dtype=b.dtype), b)
+        else:
+            if a.dtype.kind in "iu" and isinstance(b, int) and b < 0:
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
+            y = xp.power(a, b)
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, y = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = gb = None
+        if need_a:
+            if isinstance(b, _PY_SCALARS):
+                ga = g * b * a ** (b - 1) if b != 0 else g * 0
+            else:
+                ga = where((b == 0) & (a == 0), 0.0, g * b * a ** (b - 1))
+        if need_b:
+            if isinstance(a, _PY_SCALARS):
+                gb = g * y * math.log(a) if a > 0 else where(b >= 0, 0.0, g * y * math.log(a))
+            else:
+                gb = where((a == 0) & (b >= 0), 0.0, g * y * a.log())
+        return ga, gb
+
+
+class Atan2(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return array_module(a).arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        denom = a * a + b * b
+        return g * b / denom, -g * a / denom
+
+
+class Remainder(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return array_module(a if isinstance(b, _PY_SCALARS) else b).remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        gb = -g * floor_divide(a, b) if ctx.needs_input_grad[1] else None
+        return g, gb
+
+
+class FloorDivide(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        return array_module(a if isinstance(b, _PY_SCALARS) else b).floor_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0, None
+
+
+class _Extremum(ArrayFunction):
+    """Elementwise max/min; at ties each input gets half the gradient, as in PyTorch."""
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        pick_a, tie = ctx.masks
+        half = g * 0.5
+        ga = where(tie, half, g * pick_a) if ctx.needs_input_grad[0] else None
+        gb = where(tie, half, g * ~pick_a) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Maximum(_Extremum):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        ctx.masks = (_make(a > b), _make(a == b))
+        return array_module(a).maximum(a, b)
+
+
+class Minimum(_Extremum):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        ctx.masks = (_make(a < b), _make(a == b))
+        return array_module(a).minimum(a, b)
+
+
+def add(input, other, *, alpha=1, out=None) -> Tensor:
+    """``input + alpha * other`` with broadcasting and PyTorch's type promotion."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b = _promoted(input, other)
+    return _apply_binary(Add, a, b)
+
+
+def sub(input, other, *, alpha=1, out=None) -> Tensor:
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b = _promoted(input, other)
+    if (isinstance(a, Tensor) and a._data.dtype.kind == "b") or (
+        isinstance(b, Tensor) and b._data.dtype.kind == "b"
+    ):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    return _apply_binary(Sub, a, b)
+
+
+def mul(input, other, *, out=None) -> Tensor:
+    a, b = _promoted(input, other)
+    return _apply_binary(Mul, a, b)
+
+
+def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
+    """True division (ints give the default float dtype); ``rounding_mode`` 'trunc'/'floor'."""
+    if rounding_mode is None:
+        a, b = _promoted(input, other, floating=True)
+        return _apply_binary(Div, a, b)
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        a, b = _promoted(input, other)
+        if isinstance(a, Tensor) and a._data.dtype.kind == "f" or isinstance(a, float):
+            return _apply_binary(Div, a, b).trunc()
+        q = floor_divide(a, b)
+        r = remainder(a, b)
+        return where((r != 0) & ((r < 0) != (_as_tensor(b) < 0)), q + 1, q)
+    raise RuntimeError(
+        "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+        f"'{rounding_mode}'"
+    )
+
+
+def _as_tensor(x) -> Tensor:
+    return x if isinstance(x, Tensor) else _make(np.asarray(x))
+
+
+def true_divide(input, other) -> Tensor:
+    return div(input, other)
+
+
+def floor_divide(input, other) -> Tensor:
+    a, b = _promoted(input, other)
+    return _apply_binary(FloorDivide, a, b)
+
+
+def remainder(input, other) -> Tensor:
+    """Python-style modulus: the result has the sign of the divisor."""
+    a, b = _promoted(input, other)
+    return _apply_binary(Remainder, a, b)
+
+
+def fmod(input, other) -> Tensor:
+    """C-style modulus: the result has the sign of the dividend."""
+    return sub(input, mul(div(input, other, rounding_mode="trunc"), other))
+
+
+def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
+    a, b = _promoted(input, exponent)
+    return _apply_binary(Pow, a, b)
+
+
+def float_power(input, exponent) -> Tensor:
+    a = input.double() if isinstance(input, Tensor) else float(input)
+    b = exponent.double() if isinstance(exponent, Tensor) else exponent
+    return pow(a, b)
+
+
+def atan2(input, other) -> Tensor:
+    a, b = _promoted(input, other, floating=True)
+    return _apply_binary(Atan2, a, b)
+
+
+def maximum(input, other) -> Tensor:
+    a, b = _promoted(input, other)
+    return _apply_binary(Maximum, a, b)
+
+
+def minimum(input, other) -> Tensor:
+    a, b = _promoted(input, other)
+    return _apply_binary(Minimum, a, b)
+
+
+def rsub(input, other, *, alpha=1) -> Tensor:
+    return sub(other, input, alpha=alpha)
+
+
+# ----- unary math: one line each -----------------------------------------------------------
+_UNARY = {
+    # name: (forward(xp, x), backward(x, y, g), saves ("x" / "y" / ""), float-only)
+    "neg": (lambda xp, x: -x, lambda x, y, g: -g, "", False),
+    "abs": (lambda xp, x: xp.abs(x), lambda x, y, g: g * x.sign(), "x", False),
+    "sign": (lambda xp, x: xp.sign(x), lambda x, y, g: g * 0, "", False),
+    "exp": (lambda xp, x: xp.exp(x), lambda x, y, g: g * y, "y", True),
+    "exp2": (lambda xp, x: xp.exp2(x), lambda x, y, g: g * y * math.log(2.0), "y", True),
+    "expm1": (lambda xp, x: xp.expm1(x), lambda x, y, g: g * (y + 1), "y", True),
+    "log": (lambda xp, x: xp.log(x), lambda x, y, g: g / x, "x", True),
+    "log2": (lambda xp, x: xp.log2(x), lambda x, y, g: g / (x * math.log(2.0)), "x", True),
+    "log10": (lambda xp, x: xp.log10(x), lambda x, y, g: g / (x * math.log(10.0)), "x", True),
+    "log1p": (lambda xp, x: xp.log1p(x), lambda x, y, g: g / (x + 1), "x", True),
+    "sqrt": (lambda xp, x: xp.sqrt(x), lambda x, y, g: g / (2 * y), "y", True),
+    "rsqrt": (lambda xp, x: 1 / xp.sqrt(x), lambda x, y, g: g * -0.5 * y * y * y, "y", True),
+    "square": (lambda xp, x: x * x, lambda x, y, g: g * 2 * x, "x", False),
+    "reciprocal": (lambda xp, x: 1 / x, lambda x, y, g: -g * y * y, "y", True),
+    "sin": (lambda xp, x: xp.sin(x), lambda x, y, g: g * x.cos(), "x", True),
+    "cos": (lambda xp, x: xp.cos(x), lambda x, y, g: -g * x.sin(), "x", True),
+    "tan": (lambda xp, x: xp.tan(x), lambda x, y, g: g * (1 + y * y), "y", True),
+    "asin": (lambda xp, x: xp.arcsin(x), lambda x, y, g: g * (1 - x * x).rsqrt(), "x", True),
+    "acos": (lambda xp, x: xp.arccos(x), lambda x, y, g: -g * (1 - x * x).rsqrt(), "x", True),
+    "atan": (lambda xp, x: xp.arctan(x), lambda x, y, g: g / (1 + x * x), "x", True),
+    "sinh": (lambda xp, x: xp.sinh(x), lambda x, y, g: g * x.cosh(), "x", True),
+    "cosh": (lambda xp, x: xp.cosh(x), lambda x, y, g: g * x.sinh(), "x", True),
+    "tanh": (lambda xp, x: xp.tanh(x), lambda x, y, g: g * (1 - y * y), "y", True),
+    "sigmoid": (
+        lambda xp, x: _sigmoid(xp, x), lambda x, y, g: g * y * (1 - y), "y", True
+    ),
+    "relu": (lambda xp, x: xp.maximum(x, 0), lambda x, y, g: g * (y > 0), "y", False),
+    "floor": (lambda xp, x: xp.floor(x), lambda x, y, g: g * 0, "", False),
+    "ceil": (lambda xp, x: xp.ceil(x), lambda x, y, g: g * 0, "", False),
+    "trunc": (lambda xp, x: xp.trunc(x), lambda x, y, g: g * 0, "", False),
+    "frac": (lambda xp, x: x - xp.trunc(x), lambda x, y, g: g, "", False),
+}
+
+
+def _sigmoid(xp, x):
+    # exp of -|x| never overflows; both branches are exact rearrangements.
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def _make_unary(name: str, fwd, bwd, saves: str, floating: bool):
+    def forward(ctx, x):
+        y = fwd(array_module(x), x)
+        if saves == "x":
+            ctx.save_for_backward(x)
+        elif saves == "y":
+            ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, g):
+        if saves == "x":
+            (x,) = ctx.saved_tensors
+            return bwd(x, None, g)
+        if saves == "y":
+            (y,) = ctx.saved_tensors
+            return bwd(None, y, g)
+        return bwd(None, None, g)
+
+    cls = type(
+        name.capitalize(),
+        (ArrayFunction,),
+        {"forward": staticmethod(forward), "backward": staticmethod(backward),
+         "__module__": __name__},
+    )
+    default = _dt.get_default_dtype
+
+    if floating:
+
+        def op(input: Tensor, *, out=None) -> Tensor:
+            if input._data.dtype.kind != "f":
+                input = input.to(default())
+            return cls.apply(input)
+    else:
+
+        def op(input: Tensor, *, out=None) -> Tensor:
+            return cls.apply(input)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise ``{name}`` (differentiable)."
+    return op
+
+
+UNARY = {name: _make_unary(name, *spec) for name, spec in _UNARY.items()}
+globals().update(UNARY)
+__all__ += list(UNARY)  # noqa: PLE0605
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's name
+    """Round half to even (as PyTorch does); zero gradient."""
+    return Round.apply(input, decimals)
+
+
+class Round(ArrayFunction):
+
+    @staticmethod
+    def forward(ctx, x, decimals):
+        return array_module(x).round(x, decimals)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0, None
+
+
+# ----- where / clamp / lerp -------------------------------------------------------------------
+class Where(ArrayFunction):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.cond = cond
+        xp = array_module(cond)
+        return xp.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        cond = _make(ctx.cond)
+        _, need_a, need_b = ctx.needs_input_grad
+        return None, (g * cond if need_a else None), (g * ~cond if need_b else None)
+
+
+def where(condition, input=None, other=None) -> Tensor:
+    """Pick ``input`` where ``condition`` holds, else ``other``; one argument gives nonzero()."""
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
+    cond = condition if isinstance(condition, Tensor) else _make(np.asarray(condition))
+    if cond._data.dtype.kind != "b":
+        raise RuntimeError(
+            f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{cond.dtype}"
+        )
+    a, b = _promoted(input, other)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        dt = _dt.result_type(a, b)
+        a = _make(np.asarray(a, dtype=dt))
+    try:
+        return Where.apply(cond, a, b)
+    except ValueError:
+        raise RuntimeError(
+            f"where: shapes of condition {list(cond.shape)}, input {list(_shape_of(a))} and "
+            f"other {list(_shape_of(b))} are not broadcastable"
+        ) from None
+
+
+class Clamp(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        xp = array_module(x)
+        y = x if lo is None else xp.maximum(x, lo)
+        hi_sel = None if hi is None else y > hi
+        if hi is not None:
+            y = xp.minimum(y, hi)
+        lo_sel = None if lo is None else x < lo
+        if lo_sel is not None and hi_sel is not None:
+            lo_sel = lo_sel & ~hi_sel
+        keep = xp.ones(x.shape, bool)
+        for sel in (lo_sel, hi_sel):
+            if sel is not None:
+                keep = keep & ~sel
+        ctx.sel = (keep, lo_sel, hi_sel)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        keep, lo_sel, hi_sel = ctx.sel
+        need_x, need_lo, need_hi = ctx.needs_input_grad
+        return (
+            g * _make(keep) if need_x else None,
+            g * _make(lo_sel) if need_lo else None,
+            g * _make(hi_sel) if need_hi else None,
+        )
+
+
+def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:  # noqa: A002
+    """Limit values to ``[min, max]`` (scalars or tensors); gradient flows where not clipped."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    x = input
+    lo = _operand(min) if min is not None else None
+    hi = _operand(max) if max is not None else None
+    for bound in (lo, hi):
+        if bound is not None:
+            x, _ = _promoted(x, bound)
+    if isinstance(lo, Tensor) and lo._data.dtype != x._data.dtype:
+        lo = lo.to(x.dtype)
+    if isinstance(hi, Tensor) and hi._data.dtype != x._data.dtype:
+        hi = hi.to(x.dtype)
+    return Clamp.apply(x, lo, hi)
+
+
+clip = clamp
+
+
+def clamp_min(input: Tensor, min) -> Tensor:  # noqa: A002
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Tensor, max) -> Tensor:  # noqa: A002
+    return clamp(input, max=max)
+
+
+class Lerp(ArrayFunction):
+    @staticmethod
+    def forward(ctx, start, end, weight):
+        ctx.save_for_backward(start, end, weight)
+        return start + weight * (end - start)
+
+    @staticmethod
+    def backward(ctx, g):
+        start, end, weight = ctx.saved_tensors
+        need_s, need_e, need_w = ctx.needs_input_grad
+        return (
+            g * (1 - weight) if need_s else None,
+            g * weight if need_e else None,
+            g * (end - start) if need_w else None,
+        )
+
+
+def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
+    """``input + weight * (end - input)``."""
+    s, e = _promoted(input, end)
+    if isinstance(weight, Tensor) and weight._data.dtype != s._data.dtype:
+        weight = weight.to(s.dtype)
+    try:
+        return Lerp.apply(s, e, weight)
+    except ValueError:
+        raise _broadcast_error(s, e) from None
+
+
+# ----- comparisons and logic: never differentiable --------------------------------------------
+def _raw(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _compare(ufunc_name: str, symbol: str):
+    ufunc = getattr(np, ufunc_name)
+
+    def compare(input, other, *, out=None) -> Tensor:
+        a, b = _raw(input), _raw(_operand(other))
+        try:
+            if type(a) is np.ndarray:
+                return _make(np.asarray(ufunc(a, b)))
+            return _make(getattr(array_module(a), ufunc_name)(a, b))
+        except ValueError:
+            raise _broadcast_error(input, _operand(other)) from None
+
+    compare.__name__ = ufunc_name
+    compare.__doc__ = f"Elementwise ``{symbol}`` (bool result)."
+    return compare
+
+
+eq = _compare("equal", "==")
+ne = _compare("not_equal", "!=")
+lt = _compare("less", "<")
+le = _compare("less_equal", "<=")
+gt = _compare("greater", ">")
+ge = _compare("greater_equal", ">=")
+logical_and = _compare("logical_and", "and")
+logical_or = _compare("logical_or", "or")
+logical_xor = _compare("logical_xor", "xor")
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def _bitwise(ufunc_name: str):
+    def op(input, other) -> Tensor:
+        a, b = _promoted(input, other)
+        a, b = _raw(a), _raw(b)
+        if (getattr(a, "dtype", None) is not None and a.dtype.kind == "f") or (
+            getattr(b, "dtype", None) is not None and b.dtype.kind == "f"
+        ):
+            raise RuntimeError(f'"{ufunc_name}_cpu" not implemented for \'Float\'')
+        return _make(np.asarray(getattr(array_module(a), ufunc_name)(a, b)))
+
+    op.__name__ = ufunc_name
+    return op
+
+
+bitwise_and = _bitwise("bitwise_and")
+bitwise_or = _bitwise("bitwise_or")
+bitwise_xor = _bitwise("bitwise_xor")
+
+
+def bitwise_not(input: Tensor) -> Tensor:
+    if input._data.dtype.kind == "f":
+        raise RuntimeError("\"bitwise_not_cpu\" not implemented for 'Float'")
+    return _make(~input._data)
+
+
+def logical_not(input: Tensor) -> Tensor:
+    return _make(array_module(input._data).logical_not(input._data))
+
+
+def isnan(input: Tensor) -> Tensor:
+    return _make(array_module(input._data).isnan(input._data))
+
+
+def isinf(input: Tensor) -> Tensor:
+    return _make(array_module(input._data).isinf(input._data))
+
+
+def isfinite(input: Tensor) -> Tensor:
+    return _make(array_module(input._data).isfinite(input._data))
+
+
+def isposinf(input: Tensor) -> Tensor:
+    return _make(array_module(input._data).isposinf(input._data))
+
+
+def isneginf(input: Tensor) -> Tensor:
+    return _make(array_module(input._data).isneginf(input._data))
+
+
+def signbit(input: Tensor) -> Tensor:
+    return _make(array_module(input._data).signbit(input._data))
+
+
+def _close(a: Tensor, b, rtol, atol, equal_nan):
+    a, b = _promoted(a, b)
+    xp = array_module(_raw(a))
+    return xp.isclose(_raw(a), _raw(b), rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def isclose(input: Tensor, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+    return _make(np.asarray(_close(input, other, rtol, atol, equal_nan)))
+
+
+def allclose(input: Tensor, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    return bool(_close(input, other, rtol, atol, equal_nan).all())
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """True when both have the same shape and elements."""
+    return input._data.shape == other._data.shape and bool((input._data == other._data).all())
