@@ -423,6 +423,8 @@ class ArrayFunction(Function):
         )
         out = cls.forward(node, *raw)
         node._edges = tuple(_edge(a) if n else None for a, n in zip(args, needs))
+        # Forward may return numpy scalars (0-d results); originals match saved values.
+        originals = out if type(out) is tuple else (out,)
         if type(out) is tuple:
             outs = tuple(_as_array(o) for o in out)
             non_diff = node._non_differentiable
@@ -443,7 +445,7 @@ class ArrayFunction(Function):
             if cls.is_view:
                 _share_version(results, args[0], _ViewReplay(cls, args))
         if node._to_save:
-            _resolve_saved_arrays(node, args, raw, outs, results)
+            _resolve_saved_arrays(node, args, raw, originals, outs, results)
         if anomaly_mode.state.enabled:
             node._trace = traceback.format_stack()[:-2]
         return results
@@ -455,7 +457,8 @@ def _as_array(x):
     )
 
 
-def _resolve_saved_arrays(node: Node, args: tuple, raw: list, outs: tuple, results) -> None:
+def _resolve_saved_arrays(node: Node, args: tuple, raw: list, originals: tuple, outs: tuple,
+                          results) -> None:
     items = []
     versions = []
     for arr in node._to_save:
@@ -466,7 +469,7 @@ def _resolve_saved_arrays(node: Node, args: tuple, raw: list, outs: tuple, resul
                 break
         else:
             for i, o in enumerate(outs):
-                if o is arr:
+                if o is arr or originals[i] is arr:
                     res = results if type(results) is Tensor else results[i]
                     items.append(_SavedOutput(o, i, weakref.ref(res)))
                     versions.append(0)
