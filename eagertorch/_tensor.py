@@ -18,6 +18,7 @@ from ._backend.size import Size
 __all__ = ["Tensor"]
 
 _new = object.__new__
+_engine_backward = None  # bound on first backward(): the engine sits above this module
 
 
 def _make(data, requires_grad: bool = False, grad_fn=None, output_nr: int = 0) -> Tensor:
@@ -344,9 +345,10 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate the gradient of this tensor into the ``.grad`` of the graph's leaves."""
-        from .autograd.engine import backward
-
-        backward(
+        global _engine_backward
+        if _engine_backward is None:
+            from .autograd.engine import backward as _engine_backward
+        _engine_backward(
             (self,),
             None if gradient is None else (gradient,),
             retain_graph=retain_graph,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor, _make
 from . import anomaly_mode
-from .function import Node
+from .function import _FREED, Node
 from .grad_mode import state
 
 __all__ = ["backward", "grad"]
@@ -148,11 +148,6 @@ def _call_tensor_hooks(hooks: dict, g: Tensor) -> Tensor:
     return g
 
 
-def _owner(arr):
-    base = arr.base
-    return id(base if base is not None else arr)
-
-
 def run(
     roots,
     *,
@@ -187,9 +182,12 @@ def run(
     captured: dict = {}
     # Arrays already stored as some .grad in this pass (and the user's root gradients):
     # a leaf receiving one of them copies it, so no two .grad tensors share memory.
-    taken = {_owner(g._data) for _, g in roots}
+    taken = {id(g._data) for _, g in roots}
     ready = [v for v in starts if deps.get(v, 0) == 0]
     anomaly = anomaly_mode.state.enabled and anomaly_mode.state.check_nan
+    # Per-node extras (hooks, retained grads, several outputs, captures, anomaly checks)
+    # take the slow path; a plain node just calls its backward.
+    plain = targets is None and not anomaly
     prev_mode = state.enabled
     state.enabled = create_graph
     try:
@@ -203,28 +201,44 @@ def run(
             if needed is not None and v not in needed:
                 grads = None
             if grads is not None:
-                grads = _run_node(v, grads, targets, captured, accumulate, retain_graph,
-                                  anomaly)
-            edges = v._edges
-            for i, e in enumerate(edges):
+                if plain and not v._extras:
+                    result = v._forward_cls.backward(v, *grads)
+                    if type(result) is not tuple:
+                        result = (result,)
+                    if len(result) != len(v._edges):
+                        result = _check_count(v, result)
+                    if not retain_graph:
+                        v._saved = _FREED
+                    grads = result
+                else:
+                    grads = _run_node(v, grads, targets, captured, accumulate, retain_graph,
+                                      anomaly)
+            i = -1
+            for e in v._edges:
+                i += 1
                 if e is None:
                     continue
                 u = e[0]
                 if grads is not None:
-                    g = grads[i] if i < len(grads) else None
+                    g = grads[i]
                     if g is not None:
-                        g = _fit_gradient(g, e, v, i)
+                        d = g._data
+                        if d.shape != e[2] or d.dtype != e[3]:
+                            g = _fit_gradient(g, e, v, i)
                         if isinstance(u, Tensor):
                             prev = buffers.get(u)
                             buffers[u] = g if prev is None else prev + g
                         else:
                             slot = buffers.get(u)
                             if slot is None:
-                                slot = buffers[u] = [None] * (
-                                    len(u._out_meta) if u._out_meta else 1
-                                )
-                            nr = e[1]
-                            slot[nr] = g if slot[nr] is None else slot[nr] + g
+                                if u._out_meta is None:
+                                    buffers[u] = [g]
+                                else:
+                                    slot = buffers[u] = [None] * len(u._out_meta)
+                                    slot[e[1]] = g
+                            else:
+                                nr = e[1]
+                                slot[nr] = g if slot[nr] is None else slot[nr] + g
                 left = deps[u] - 1
                 deps[u] = left
                 if left == 0:
@@ -232,6 +246,16 @@ def run(
     finally:
         state.enabled = prev_mode
     return captured
+
+
+def _check_count(node: Node, result: tuple) -> tuple:
+    n_in = len(node._edges)
+    if len(result) > n_in and all(r is None for r in result[n_in:]):
+        return result[:n_in]
+    raise RuntimeError(
+        f"function {node.name()} returned an incorrect number of gradients "
+        f"(expected {n_in}, got {len(result)})"
+    )
 
 
 def _run_node(node: Node, grads: list, targets, captured, accumulate, retain_graph, anomaly):
@@ -263,15 +287,8 @@ def _run_node(node: Node, grads: list, targets, captured, accumulate, retain_gra
     result = node.apply(*grads)
     if type(result) is not tuple:
         result = (result,)
-    n_in = len(node._edges)
-    if len(result) != n_in:
-        if len(result) > n_in and all(r is None for r in result[n_in:]):
-            result = result[:n_in]
-        else:
-            raise RuntimeError(
-                f"function {node.name()} returned an incorrect number of gradients "
-                f"(expected {n_in}, got {len(result)})"
-            )
+    if len(result) != len(node._edges):
+        result = _check_count(node, result)
     if node._hooks is not None:
         for hook in list(node._hooks.values()):
             r = hook(result, tuple(grads))
@@ -302,13 +319,14 @@ def _accumulate_leaf(t: Tensor, g, targets, captured, accumulate, create_graph, 
         t._grad = g if t._grad is None else t._grad + g
         return
     if t._grad is None:
-        owner = _owner(g._data)
-        if owner in taken or g._requires_grad:
-            g = _make(g._data.copy())
-            owner = id(g._data)
-        elif g._view is not None or g._grad_fn is not None:
-            g = _make(g._data)
-        taken.add(owner)
+        # Keep the gradient's own array when nothing else can see it; copy views (e.g. a
+        # read-only broadcast) and arrays already given to another leaf or by the user.
+        d = g._data
+        if d.base is not None or id(d) in taken:
+            g = _make(d.copy())
+        elif g._view is not None or g._grad_fn is not None or g._hooks is not None:
+            g = _make(d)
+        taken.add(id(g._data))
         t._grad = g
     elif t._grad._requires_grad:
         t._grad = t._grad + g

@@ -50,17 +50,14 @@ class Node:
     store any attribute on it.
     """
 
-    __slots__ = (
-        "__dict__",
-        "__weakref__",
-        "_edges",
-        "_saved",
-        "_saved_versions",
-        "_to_save",
-        "needs_input_grad",
-    )
+    __slots__ = ("__dict__", "__weakref__", "_edges", "needs_input_grad")
 
-    # Rarely-set state lives in the instance __dict__ only when used; these are the defaults.
+    # Other state lives in the instance __dict__ only when set; these are the defaults.
+    _saved = ()
+    _saved_versions = ()
+    # True once the node has hooks, retained grads or several outputs (engine slow path).
+    _extras = False
+    _to_save = ()
     _forward_cls = None
     _hooks = None
     _pre_hooks = None
@@ -71,13 +68,6 @@ class Node:
     _dirty = ()
     _trace = None
     materialize_grads = True
-
-    def __init__(self) -> None:
-        self._edges = ()
-        self._saved = ()
-        self._saved_versions = ()
-        self._to_save = ()
-        self.needs_input_grad = ()
 
     # ----- ctx API used inside forward -------------------------------------------------
     def save_for_backward(self, *tensors) -> None:
@@ -155,22 +145,26 @@ class Node:
 
     def register_hook(self, fn):
         """``fn(grad_inputs, grad_outputs)`` runs after this node's backward; may replace grads."""
+        self._extras = True
         if self._hooks is None:
             self._hooks = {}
         return _RemovableHandle(self._hooks, fn)
 
     def register_prehook(self, fn):
         """``fn(grad_outputs)`` runs before this node's backward; may replace grads."""
+        self._extras = True
         if self._pre_hooks is None:
             self._pre_hooks = {}
         return _RemovableHandle(self._pre_hooks, fn)
 
     def _register_tensor_hook(self, nr: int, hook):
+        self._extras = True
         if self._tensor_hooks is None:
             self._tensor_hooks = {}
         return _RemovableHandle(self._tensor_hooks.setdefault(nr, {}), hook)
 
     def _retain(self, t: Tensor) -> None:
+        self._extras = True
         if self._retained is None:
             self._retained = {}
         self._retained[t._output_nr] = weakref.ref(t)
@@ -353,6 +347,7 @@ def _connect_outputs(node: Node, args: tuple, outs: tuple) -> tuple:
         new_outs.append(o)
     if len(outs) > 1:
         node._out_meta = tuple(meta)
+        node._extras = True
     if anomaly_mode.state.enabled:
         node._trace = traceback.format_stack()[:-3]
     return tuple(new_outs)
@@ -398,33 +393,46 @@ class ArrayFunction(Function):
 
     @classmethod
     def apply(cls, *args):
-        record = False
-        raw = []
-        for a in args:
-            if isinstance(a, Tensor):
-                raw.append(a._data)
-                if a._requires_grad:
-                    record = True
-            else:
-                raw.append(a)
-        if not (record and state.enabled):
-            out = cls.forward(_NULL_CTX, *raw)
-            if type(out) is tuple:
-                return tuple(_make(_as_array(o)) for o in out)
-            if type(out) is not np.ndarray:
-                out = _as_array(out)
-            t = _make(out)
-            if cls.is_view:
-                _share_version(t, args[0], None)
-            return t
+        if state.enabled:
+            # One pass gathers arrays, which inputs need grad, and their edges.
+            raw = []
+            needs = []
+            edges = []
+            record = False
+            for a in args:
+                if isinstance(a, Tensor):
+                    d = a._data
+                    raw.append(d)
+                    if a._requires_grad:
+                        record = True
+                        needs.append(True)
+                        fn = a._grad_fn
+                        edges.append((a if fn is None else fn, a._output_nr, d.shape, d.dtype))
+                        continue
+                else:
+                    raw.append(a)
+                needs.append(False)
+                edges.append(None)
+            if record:
+                return cls._record(args, raw, tuple(needs), tuple(edges))
+        else:
+            raw = [a._data if isinstance(a, Tensor) else a for a in args]
+        out = cls.forward(_NULL_CTX, *raw)
+        if type(out) is tuple:
+            return tuple(_make(_as_array(o)) for o in out)
+        if type(out) is not np.ndarray:
+            out = _as_array(out)
+        t = _make(out)
+        if cls.is_view:
+            _share_version(t, args[0], None)
+        return t
+
+    @classmethod
+    def _record(cls, args, raw, needs, edges):
         node = cls._backward_cls()
-        node.needs_input_grad = needs = tuple(
-            isinstance(a, Tensor) and a._requires_grad for a in args
-        )
+        node.needs_input_grad = needs
+        node._edges = edges
         out = cls.forward(node, *raw)
-        node._edges = tuple(_edge(a) if n else None for a, n in zip(args, needs))
-        # Forward may return numpy scalars (0-d results); originals match saved values.
-        originals = out if type(out) is tuple else (out,)
         if type(out) is tuple:
             outs = tuple(_as_array(o) for o in out)
             non_diff = node._non_differentiable
@@ -435,19 +443,26 @@ class ArrayFunction(Function):
                 for i, o in enumerate(outs)
             )
             node._out_meta = tuple((o.shape, o.dtype, array_module(o)) for o in outs)
+            node._extras = True
         else:
+            original = out
             if type(out) is not np.ndarray:
                 out = _as_array(out)
-            outs = (out,)
-            results = _make(out, out.dtype.kind == "f", node, 0)
-            if not results._requires_grad:
-                return results
+            if out.dtype.kind != "f":
+                return _make(out)
+            results = _make(out, True, node, 0)
             if cls.is_view:
                 _share_version(results, args[0], _ViewReplay(cls, args))
+            if node._to_save:
+                # Forward may return a numpy scalar (0-d result) and save that same object.
+                _resolve_saved_arrays(node, args, raw, (original,), (out,), results)
+            if anomaly_mode.state.enabled:
+                node._trace = traceback.format_stack()[:-3]
+            return results
         if node._to_save:
-            _resolve_saved_arrays(node, args, raw, originals, outs, results)
+            _resolve_saved_arrays(node, args, raw, out, outs, results)
         if anomaly_mode.state.enabled:
-            node._trace = traceback.format_stack()[:-2]
+            node._trace = traceback.format_stack()[:-3]
         return results
 
 
@@ -500,6 +515,8 @@ class _ViewReplay:
 
 
 def _share_version(view: Tensor, base: Tensor, replay) -> None:
+    if not array_module(view._data).may_share_memory(view._data, base._data):
+        return  # the "view" op had to copy (e.g. reshape of a non-contiguous array)
     bv = base._view
     root = bv[0] if bv is not None else base
     if replay is not None and bv is not None and bv[1] is None:

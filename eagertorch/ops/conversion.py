@@ -5,6 +5,8 @@ Casts are differentiable: the gradient is cast back to the input's dtype.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .._backend import dtype as _dt
 from .._backend.device import device as _device
 from .._tensor import Tensor
@@ -46,7 +48,7 @@ def _parse_to_args(args, kwargs):
     for a in args:
         if isinstance(a, Tensor):
             dtype, device = a.dtype, a.device
-        elif isinstance(a, (_dt.dtype, type)) and not isinstance(a, str):
+        elif isinstance(a, (_dt.dtype, type, np.dtype)):
             dtype = a
         elif isinstance(a, (str, _device, int)) and not isinstance(a, bool):
             device = a

@@ -61,6 +61,22 @@ def _operand(x):
 
 def _promoted(a, b, floating: bool = False):
     """Cast tensor operands to PyTorch's result dtype (numpy's rules differ for mixed kinds)."""
+    # Fast paths: same-dtype tensors, or a float tensor with a Python scalar.
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            da = a._data.dtype
+            if da is b._data.dtype and (not floating or da.kind == "f"):
+                return a, b
+        elif (type(b) is float or type(b) is int) and a._data.dtype.kind == "f":
+            return a, b
+    elif (type(a) is float or type(a) is int) and isinstance(b, Tensor) and (
+        b._data.dtype.kind == "f"
+    ):
+        return a, b
+    return _promoted_slow(a, b, floating)
+
+
+def _promoted_slow(a, b, floating: bool):
     if not isinstance(a, Tensor):
         a = _operand(a)
     if not isinstance(b, Tensor):
@@ -69,9 +85,8 @@ def _promoted(a, b, floating: bool = False):
     tb = isinstance(b, Tensor)
     if ta and tb:
         da, db = a._data.dtype, b._data.dtype
-        if da is db or da == db:
-            if not floating or da.kind == "f":
-                return a, b
+        if da == db and (not floating or da.kind == "f"):
+            return a, b
     elif ta or tb:
         t = a if ta else b
         if t._data.dtype.kind == "f":
@@ -93,7 +108,10 @@ def _shape_of(x) -> tuple:
     return x._data.shape if isinstance(x, Tensor) else ()
 
 
-def _broadcast_error(a, b) -> RuntimeError:
+def _broadcast_error(a, b, cause: Exception | None = None) -> Exception:
+    """PyTorch's message for operands that do not broadcast (other errors pass through)."""
+    if cause is not None and "broadcast" not in str(cause):
+        return cause
     sa, sb = _shape_of(a), _shape_of(b)
     n = max(len(sa), len(sb))
     for i in range(1, n + 1):
@@ -111,9 +129,7 @@ def _apply_binary(cls, a, b):
     try:
         return cls.apply(a, b)
     except ValueError as e:
-        if "broadcast" in str(e):
-            raise _broadcast_error(a, b) from None
-        raise
+        raise _broadcast_error(a, b, e) from None
 
 
 # ----- binary arithmetic ----------------------------------------------------------------
@@ -266,7 +282,10 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
     if alpha != 1:
         other = mul(other, alpha)
     a, b = _promoted(input, other)
-    return _apply_binary(Add, a, b)
+    try:
+        return Add.apply(a, b)
+    except ValueError as e:
+        raise _broadcast_error(a, b, e) from None
 
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
@@ -285,7 +304,10 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
 
 def mul(input, other, *, out=None) -> Tensor:
     a, b = _promoted(input, other)
-    return _apply_binary(Mul, a, b)
+    try:
+        return Mul.apply(a, b)
+    except ValueError as e:
+        raise _broadcast_error(a, b, e) from None
 
 
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:

@@ -94,8 +94,8 @@ def apply_inplace(self: Tensor, fn, name: str, *args, **kwargs) -> Tensor:
     # value, the alias is either replaced by a copy below or caught by the version check.
     alias = _make(self._data, self._requires_grad, self._grad_fn, self._output_nr)
     result = fn(alias, *args, **kwargs)
-    _write(self, result, name)
     _save_copy_of_old_value(result._grad_fn, alias)
+    _write(self, result, name)
     alias._version += 1
     _bump(self)
     _rebind(self, result)
