@@ -334,7 +334,6 @@ def _connect_outputs(node: Node, args: tuple, outs: tuple) -> tuple:
                 raise RuntimeError(
                     "a leaf Variable that requires grad is being used in an in-place operation."
                 )
-            _version_root(o)._version += 1
         elif id(o) in inputs:
             # Returning an input unchanged: PyTorch returns a view, so does this.
             alias = _make(o._data)

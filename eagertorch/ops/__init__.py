@@ -2,7 +2,7 @@
 
 import warnings
 
-from . import methods
+from . import conversion, creation, elementwise, indexing, linalg, methods, reduction, shape
 from .conversion import *
 from .creation import *
 from .elementwise import *
@@ -10,6 +10,12 @@ from .indexing import *
 from .linalg import *
 from .reduction import *
 from .shape import *
+
+__all__ = [
+    name
+    for module in (conversion, creation, elementwise, indexing, linalg, reduction, shape)
+    for name in getattr(module, "__all__", ())  # TEMP until every family sets __all__
+]
 
 methods.bind()
 

@@ -323,7 +323,8 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
             return _apply_binary(Div, a, b).trunc()
         q = floor_divide(a, b)
         r = remainder(a, b)
-        return where((r != 0) & ((r < 0) != (_as_tensor(b) < 0)), q + 1, q)
+        # Floor and trunc differ when the division is inexact and the signs differ.
+        return where((r != 0) & ((_as_tensor(a) < 0) != (_as_tensor(b) < 0)), q + 1, q)
     raise RuntimeError(
         "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
         f"'{rounding_mode}'"
