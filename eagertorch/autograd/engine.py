@@ -64,17 +64,19 @@ def _count_dependencies(starts) -> dict:
     """Number of incoming gradient contributions of each reachable vertex."""
     deps = {}
     stack = [v for v in starts if not isinstance(v, Tensor)]
-    seen = set(stack)
+    start_set = set(stack)
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
-        for e in node._edges:
-            if e is None:
-                continue
-            v = e[0]
-            deps[v] = deps.get(v, 0) + 1
-            if v not in seen and not isinstance(v, Tensor):
-                seen.add(v)
-                stack.append(v)
+        for e in pop()._edges:
+            if e is not None:
+                v = e[0]
+                n = deps.get(v)
+                if n is None:
+                    deps[v] = 1
+                    if v not in start_set and not isinstance(v, Tensor):
+                        push(v)
+                else:
+                    deps[v] = n + 1
     return deps
 
 
@@ -188,28 +190,34 @@ def run(
     # Per-node extras (hooks, retained grads, several outputs, captures, anomaly checks)
     # take the slow path; a plain node just calls its backward.
     plain = targets is None and not anomaly
+    fast_leaf = plain and accumulate and not create_graph
     prev_mode = state.enabled
     state.enabled = create_graph
+    pop, get, push = buffers.pop, buffers.get, ready.append
     try:
         while ready:
             v = ready.pop()
             if isinstance(v, Tensor):
-                _accumulate_leaf(v, buffers.pop(v, None), targets, captured, accumulate,
-                                 create_graph, taken)
+                g = pop(v, None)
+                if fast_leaf and v._hooks is None and v._grad is not None and g is not None and (
+                    not v._grad._requires_grad
+                ):
+                    v._grad._data += g._data
+                else:
+                    _accumulate_leaf(v, g, targets, captured, accumulate, create_graph, taken)
                 continue
-            grads = buffers.pop(v, None)
+            grads = pop(v, None)
             if needed is not None and v not in needed:
                 grads = None
             if grads is not None:
                 if plain and not v._extras:
-                    result = v._forward_cls.backward(v, *grads)
-                    if type(result) is not tuple:
-                        result = (result,)
-                    if len(result) != len(v._edges):
-                        result = _check_count(v, result)
+                    grads = v._forward_cls.backward(v, *grads)
+                    if type(grads) is not tuple:
+                        grads = (grads,)
+                    if len(grads) != len(v._edges):
+                        grads = _check_count(v, grads)
                     if not retain_graph:
                         v._saved = _FREED
-                    grads = result
                 else:
                     grads = _run_node(v, grads, targets, captured, accumulate, retain_graph,
                                       anomaly)
@@ -225,24 +233,22 @@ def run(
                         d = g._data
                         if d.shape != e[2] or d.dtype != e[3]:
                             g = _fit_gradient(g, e, v, i)
+                        slot = get(u)
                         if isinstance(u, Tensor):
-                            prev = buffers.get(u)
-                            buffers[u] = g if prev is None else prev + g
-                        else:
-                            slot = buffers.get(u)
-                            if slot is None:
-                                if u._out_meta is None:
-                                    buffers[u] = [g]
-                                else:
-                                    slot = buffers[u] = [None] * len(u._out_meta)
-                                    slot[e[1]] = g
+                            buffers[u] = g if slot is None else slot + g
+                        elif slot is None:
+                            if u._out_meta is None:
+                                buffers[u] = [g]
                             else:
-                                nr = e[1]
-                                slot[nr] = g if slot[nr] is None else slot[nr] + g
+                                slot = buffers[u] = [None] * len(u._out_meta)
+                                slot[e[1]] = g
+                        else:
+                            nr = e[1]
+                            slot[nr] = g if slot[nr] is None else slot[nr] + g
                 left = deps[u] - 1
                 deps[u] = left
                 if left == 0:
-                    ready.append(u)
+                    push(u)
     finally:
         state.enabled = prev_mode
     return captured
