@@ -2,29 +2,38 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 __all__ = ["Generator", "default_generator", "initial_seed", "manual_seed", "seed"]
 
 
 class Generator:
     """A seedable source of random numbers (numpy's PCG64), like ``torch.Generator``."""
 
-    __slots__ = ("_initial_seed", "_np", "device")
+    __slots__ = ("_initial_seed", "_np_gen", "device")
 
     def __init__(self, device="cpu") -> None:
         self.device = device
         self._initial_seed = 67280421310721
-        self._np = np.random.Generator(np.random.PCG64(self._initial_seed))
+        self._np_gen = None  # numpy.random loads on first use: keeps `import eagertorch` quick
+
+    @property
+    def _np(self):
+        if self._np_gen is None:
+            import numpy.random
+
+            self._np_gen = numpy.random.Generator(
+                numpy.random.PCG64(self._initial_seed & ((1 << 64) - 1))
+            )
+        return self._np_gen
 
     def manual_seed(self, seed: int) -> Generator:
-        seed = int(seed)
-        self._initial_seed = seed
-        self._np = np.random.Generator(np.random.PCG64(seed & ((1 << 64) - 1)))
+        self._initial_seed = int(seed)
+        self._np_gen = None
         return self
 
     def seed(self) -> int:
-        s = int(np.random.SeedSequence().entropy) & ((1 << 63) - 1)
+        import numpy.random
+
+        s = int(numpy.random.SeedSequence().entropy) & ((1 << 63) - 1)
         self.manual_seed(s)
         return s
 
