@@ -42,6 +42,12 @@ def _check_writable(self: Tensor) -> None:
 def _write(self: Tensor, result: Tensor, name: str) -> None:
     src = result._data
     dst = self._data
+    if not getattr(dst.flags, "writeable", True):  # expand()/unfold() results alias memory
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to "
+            "a single memory location. Please clone() the tensor before performing the "
+            "operation."
+        )
     if src.shape != dst.shape:
         try:
             src = array_module(dst).broadcast_to(src, dst.shape)

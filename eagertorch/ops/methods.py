@@ -175,6 +175,7 @@ _INPLACE_OF = [
     "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
     *UNARY,
     *r.INPLACE_NAMES,
+    *s.INPLACE_NAMES,
     *ix.INPLACE_NAMES,
 ]
 METHODS.update({f"{n}_": inplace_method(METHODS[n], f"{n}_") for n in _INPLACE_OF})
