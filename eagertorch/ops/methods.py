@@ -177,6 +177,7 @@ _INPLACE_OF = [
     *r.INPLACE_NAMES,
     *s.INPLACE_NAMES,
     *ix.INPLACE_NAMES,
+    *la.INPLACE_NAMES,
 ]
 METHODS.update({f"{n}_": inplace_method(METHODS[n], f"{n}_") for n in _INPLACE_OF})
 METHODS.update(
