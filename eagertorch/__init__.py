@@ -32,6 +32,7 @@ from .autograd.grad_mode import (
     set_grad_enabled,
 )
 from . import ops
+from . import optim
 from .ops import *
 from .ops.creation import (
     BoolTensor,
