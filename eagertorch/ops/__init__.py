@@ -14,7 +14,7 @@ from .shape import *
 __all__ = [
     name
     for module in (conversion, creation, elementwise, indexing, linalg, reduction, shape)
-    for name in getattr(module, "__all__", ())  # TEMP until every family sets __all__
+    for name in module.__all__
 ]
 
 methods.bind()
