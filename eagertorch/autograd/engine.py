@@ -175,7 +175,7 @@ def run(
             if slot is None:
                 slot = buffers[v] = [None] * (len(v._out_meta) if v._out_meta else 1)
             slot[nr] = g if slot[nr] is None else slot[nr] + g
-        if v not in starts:
+        if not any(v is s for s in starts):  # identity: Tensor == is elementwise
             starts.append(v)
     deps = _count_dependencies(starts)
     needed = None

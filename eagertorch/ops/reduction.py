@@ -103,7 +103,9 @@ def _count(shape: tuple, dims) -> int:
 
 def _kept(g: Tensor, shape: tuple, dims, keepdim: bool) -> Tensor:
     """A reduced gradient (or output) in keepdim form, ready to broadcast against the input."""
-    return g if keepdim else g.reshape(_kept_shape(shape, dims))
+    if keepdim or dims is None:  # a full reduction's 0-d result broadcasts as it is
+        return g
+    return g.reshape(_kept_shape(shape, dims))
 
 
 def _unreduce(g: Tensor, shape: tuple, dims, keepdim: bool) -> Tensor:

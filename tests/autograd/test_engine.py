@@ -480,3 +480,16 @@ def test_refcount_of_result_is_not_held_by_graph():
     x = leaf([1.0])
     y = x * 2
     assert sys.getrefcount(y) == 2  # only the local name (and getrefcount's argument)
+
+
+def test_backward_of_several_leaf_outputs_at_once():
+    x, y = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    torch.autograd.backward([x, y], [torch.ones(2, dtype=torch.float64)] * 2)
+    assert_close(x.grad, [1.0, 1.0])
+    assert_close(y.grad, [1.0, 1.0])
+
+
+def test_grad_of_several_outputs_sums_their_contributions():
+    x = leaf([1.0, 2.0])
+    gx = torch.autograd.grad([(x * 2).sum(), (x * x).sum()], x)[0]
+    assert_close(gx, [4.0, 6.0])
