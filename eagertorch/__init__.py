@@ -4,6 +4,8 @@
 (CPU) or cupy (CUDA) arrays.
 """
 
+from . import autograd, ops, optim
+from ._backend.device import device
 from ._backend.dtype import (
     bool,
     dtype,
@@ -18,11 +20,11 @@ from ._backend.dtype import (
     set_default_dtype,
     uint8,
 )
-from ._backend.device import device
 from ._backend.random import Generator, default_generator, initial_seed, manual_seed, seed
 from ._backend.size import Size
+from ._functions import *
+from ._printing import set_printoptions
 from ._tensor import Tensor
-from . import autograd
 from .autograd.grad_mode import (
     enable_grad,
     inference_mode,
@@ -31,8 +33,6 @@ from .autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from . import ops
-from . import optim
 from .ops import *
 from .ops.creation import (
     BoolTensor,
@@ -45,14 +45,12 @@ from .ops.creation import (
     LongTensor,
     ShortTensor,
 )
-from ._printing import set_printoptions
-from ._functions import *
 
 half = float16
-float = float32  # noqa: A001
+float = float32
 double = float64
 short = int16
-int = int32  # noqa: A001
+int = int32
 long = int64
 
 __version__ = "0.1.0"

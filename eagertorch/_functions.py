@@ -27,14 +27,44 @@ def numel(input: Tensor) -> int:
 
 # Methods that PyTorch also offers as functions taking the tensor first (method-only names,
 # and names whose function form differs, such as ``where``, are left out).
-_METHOD_ONLY = {"to", "type", "type_as", "cpu", "cuda", "float", "double", "half", "long", "int",
-                "short", "char", "byte", "bool", "where", "view", "view_as", "expand",
-                "expand_as", "repeat", "new_zeros", "new_ones", "new_empty", "new_full",
-                "new_tensor", "contiguous", "reshape_as", "unfold"}
+_METHOD_ONLY = {
+    "to",
+    "type",
+    "type_as",
+    "cpu",
+    "cuda",
+    "float",
+    "double",
+    "half",
+    "long",
+    "int",
+    "short",
+    "char",
+    "byte",
+    "bool",
+    "where",
+    "view",
+    "view_as",
+    "expand",
+    "expand_as",
+    "repeat",
+    "new_zeros",
+    "new_ones",
+    "new_empty",
+    "new_full",
+    "new_tensor",
+    "contiguous",
+    "reshape_as",
+    "unfold",
+}
 _g = globals()
 for _name, _fn in METHODS.items():
-    if (not _name.startswith("_") and not _name.endswith("_") and _name not in _METHOD_ONLY
-            and not hasattr(ops, _name)):
+    if (
+        not _name.startswith("_")
+        and not _name.endswith("_")
+        and _name not in _METHOD_ONLY
+        and not hasattr(ops, _name)
+    ):
         _g[_name] = _fn
         __all__.append(_name)
 del _g, _name, _fn

@@ -17,8 +17,9 @@ class _Options:
     sci_mode = None
 
 
-def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
-                     profile=None, sci_mode=None) -> None:
+def set_printoptions(
+    precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None
+) -> None:
     """Control how tensors print, as ``torch.set_printoptions``."""
     if profile == "full":
         _Options.threshold = float("inf")
@@ -26,8 +27,12 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
         _Options.precision, _Options.threshold, _Options.edgeitems = 2, 1000, 2
     elif profile == "default":
         _Options.precision, _Options.threshold, _Options.edgeitems = 4, 1000, 3
-    for name, value in (("precision", precision), ("threshold", threshold),
-                        ("edgeitems", edgeitems), ("linewidth", linewidth)):
+    for name, value in (
+        ("precision", precision),
+        ("threshold", threshold),
+        ("edgeitems", edgeitems),
+        ("linewidth", linewidth),
+    ):
         if value is not None:
             setattr(_Options, name, value)
     _Options.sci_mode = sci_mode
@@ -61,8 +66,13 @@ def _special(x) -> str:
 
 
 def _body(a: np.ndarray, indent: int) -> str:
-    kwargs = {"separator": ", ", "prefix": " " * indent, "threshold": _Options.threshold,
-              "edgeitems": _Options.edgeitems, "max_line_width": _Options.linewidth}
+    kwargs = {
+        "separator": ", ",
+        "prefix": " " * indent,
+        "threshold": _Options.threshold,
+        "edgeitems": _Options.edgeitems,
+        "max_line_width": _Options.linewidth,
+    }
     if a.dtype.kind == "f":
         kwargs["formatter"] = {"float_kind": _float_formatter(a.astype(np.float64))}
     elif a.dtype.kind == "b":

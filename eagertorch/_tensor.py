@@ -245,8 +245,7 @@ class Tensor:
             return
         if value and self._data.dtype.kind != "f":
             raise RuntimeError(
-                "only Tensors of floating point dtype can require gradients "
-                f"(got {self.dtype})"
+                f"only Tensors of floating point dtype can require gradients (got {self.dtype})"
             )
         self._requires_grad = value
 
@@ -334,9 +333,7 @@ class Tensor:
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
         if not self._requires_grad:
-            raise RuntimeError(
-                "cannot register a hook on a tensor that doesn't require gradient"
-            )
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._grad_fn is not None:
             return self._grad_fn._register_tensor_hook(self._output_nr, hook)
         if self._hooks is None:
@@ -394,9 +391,7 @@ class Tensor:
 
     def __dlpack__(self, *args, **kwargs):
         if self._requires_grad:
-            raise RuntimeError(
-                "Can't export tensors that require gradient, use tensor.detach()"
-            )
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
         return self._data.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self):
@@ -404,9 +399,8 @@ class Tensor:
 
     def __bool__(self) -> builtins.bool:
         if self._data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with {'no values' if self._data.size == 0 else 'more than one value'} is ambiguous"
-            )
+            what = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {what} is ambiguous")
         return builtins.bool(self.item())
 
     def __float__(self) -> float:
@@ -417,9 +411,7 @@ class Tensor:
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
-            raise TypeError(
-                "only integer tensors of a single element can be converted to an index"
-            )
+            raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
     def __complex__(self) -> complex:

@@ -8,8 +8,11 @@ from hypothesis import HealthCheck, settings
 
 _common = dict(
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                           HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
 settings.register_profile("dev", max_examples=15, **_common)
 settings.register_profile("ci", max_examples=25, derandomize=True, print_blob=True, **_common)

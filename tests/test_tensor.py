@@ -54,8 +54,7 @@ def test_dtype_aliases():
         (torch.ones(2, dtype=torch.int32), torch.ones(2), torch.float32),
         (torch.ones(2), torch.ones(2, dtype=torch.float64), torch.float64),
         (torch.ones(2), torch.tensor(1.0, dtype=torch.float64), torch.float32),  # 0-d loses
-        (torch.ones(2, dtype=torch.int32), torch.tensor(1.5, dtype=torch.float64),
-         torch.float64),
+        (torch.ones(2, dtype=torch.int32), torch.tensor(1.5, dtype=torch.float64), torch.float64),
         (torch.ones(2, dtype=torch.int64), torch.ones(2, dtype=torch.float16), torch.float16),
         (torch.ones(2, dtype=torch.uint8), torch.ones(2, dtype=torch.int8), torch.int16),
         (torch.ones(2, dtype=torch.bool), 3, torch.int64),
@@ -78,8 +77,11 @@ def test_comparisons_give_bool():
 
 
 def test_broadcast_error_names_sizes_and_dimension():
-    with pytest.raises(RuntimeError, match=r"size of tensor a \(3\) must match the size of "
-                       r"tensor b \(4\) at non-singleton dimension 1"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"size of tensor a \(3\) must match the size of "
+        r"tensor b \(4\) at non-singleton dimension 1",
+    ):
         torch.ones(2, 3) + torch.ones(4)
 
 
@@ -137,8 +139,14 @@ def test_data_setter_and_detached_data():
 
 @pytest.mark.parametrize(
     "method, dtype",
-    [("float", torch.float32), ("double", torch.float64), ("half", torch.float16),
-     ("long", torch.int64), ("int", torch.int32), ("bool", torch.bool)],
+    [
+        ("float", torch.float32),
+        ("double", torch.float64),
+        ("half", torch.float16),
+        ("long", torch.int64),
+        ("int", torch.int32),
+        ("bool", torch.bool),
+    ],
 )
 def test_cast_methods(method, dtype):
     assert getattr(torch.tensor([1.7, 0.0]), method)().dtype is dtype
@@ -248,9 +256,15 @@ def test_array_protocol_and_dlpack():
         (lambda: torch.tensor([0.5, 2.25]), "tensor([0.5000, 2.2500])"),
         (lambda: torch.tensor([1, 2]), "tensor([1, 2])"),
         (lambda: torch.tensor([True]), "tensor([True])"),
-        (lambda: torch.tensor([1.0], dtype=torch.float64), "tensor([1.], dtype=eagertorch.float64)"),
+        (
+            lambda: torch.tensor([1.0], dtype=torch.float64),
+            "tensor([1.], dtype=eagertorch.float64)",
+        ),
         (lambda: torch.tensor([1.0], requires_grad=True), "tensor([1.], requires_grad=True)"),
-        (lambda: torch.tensor([1.0], requires_grad=True) * 2, "tensor([2.], grad_fn=<MulBackward0>)"),
+        (
+            lambda: torch.tensor([1.0], requires_grad=True) * 2,
+            "tensor([2.], grad_fn=<MulBackward0>)",
+        ),
         (lambda: torch.tensor(3.0), "tensor(3.)"),
         (lambda: torch.zeros(0), "tensor([])"),
         (lambda: torch.tensor([[1.0, 2.0], [3.0, 4.0]]), "tensor([[1., 2.],\n        [3., 4.]])"),

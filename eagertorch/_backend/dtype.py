@@ -45,7 +45,7 @@ class dtype:
         return self
 
 
-bool = dtype("bool", np.bool_)  # noqa: A001 - PyTorch's public name
+bool = dtype("bool", np.bool_)
 uint8 = dtype("uint8", np.uint8)
 int8 = dtype("int8", np.int8)
 int16 = dtype("int16", np.int16)
@@ -58,9 +58,7 @@ float64 = dtype("float64", np.float64)
 _ALL = (bool, uint8, int8, int16, int32, int64, float16, float32, float64)
 _FROM_NP = {d.np: d for d in _ALL}
 _NAMES = {d._name: d for d in _ALL}
-_NAMES.update(
-    half=float16, float=float32, double=float64, short=int16, int=int32, long=int64
-)
+_NAMES.update(half=float16, float=float32, double=float64, short=int16, int=int32, long=int64)
 
 
 def _by_name(name: str) -> dtype:
@@ -148,9 +146,7 @@ def result_type(*operands) -> np.dtype:
         top = group[0]
         for d in group[1:]:
             top = _promote_pair(top, d)
-        if result is None:
-            result = top
-        elif _category(top) > _category(result):
+        if result is None or _category(top) > _category(result):
             result = top
     if scalar_cat >= 0:
         if result is None:

@@ -64,6 +64,6 @@ def initial_seed() -> int:
     return default_generator.initial_seed()
 
 
-def numpy_generator(generator: Generator | None) -> np.random.Generator:
+def numpy_generator(generator: Generator | None):
     """The numpy generator behind ``generator``, or the default one."""
     return (generator or default_generator)._np

@@ -36,8 +36,7 @@ def _root_grads(tensors, grad_tensors, create_graph: bool) -> list:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if t._data.dtype.kind != "f":
                 raise RuntimeError(
-                    "grad can be implicitly created only for real scalar outputs but got "
-                    f"{t.dtype}"
+                    f"grad can be implicitly created only for real scalar outputs but got {t.dtype}"
                 )
             g = _make(t.xp.ones_like(t._data))
         else:
@@ -101,8 +100,7 @@ def _needed_vertices(starts, targets: set) -> set:
     needed = set()
     for v in order:  # post-order: a vertex's inputs come before it
         if v in targets or (
-            not isinstance(v, Tensor)
-            and any(e is not None and e[0] in needed for e in v._edges)
+            not isinstance(v, Tensor) and any(e is not None and e[0] in needed for e in v._edges)
         ):
             needed.add(v)
     return needed
@@ -114,9 +112,7 @@ def _fit_gradient(g: Tensor, edge: tuple, node: Node, i: int) -> Tensor:
     gshape = g._data.shape
     if gshape != shape:
         lead = len(gshape) - len(shape)
-        if lead < 0 or any(
-            s != 1 and s != gs for s, gs in zip(shape, gshape[lead:])
-        ):
+        if lead < 0 or any(s != 1 and s != gs for s, gs in zip(shape, gshape[lead:])):
             raise RuntimeError(
                 f"Function {node.name()} returned an invalid gradient at index {i} - got "
                 f"{list(gshape)} but expected shape compatible with {list(shape)}"
@@ -199,8 +195,12 @@ def run(
             v = ready.pop()
             if isinstance(v, Tensor):
                 g = pop(v, None)
-                if fast_leaf and v._hooks is None and v._grad is not None and g is not None and (
-                    not v._grad._requires_grad
+                if (
+                    fast_leaf
+                    and v._hooks is None
+                    and v._grad is not None
+                    and g is not None
+                    and (not v._grad._requires_grad)
                 ):
                     v._grad._data += g._data
                 else:
@@ -219,8 +219,9 @@ def run(
                     if not retain_graph:
                         v._saved = _FREED
                 else:
-                    grads = _run_node(v, grads, targets, captured, accumulate, retain_graph,
-                                      anomaly)
+                    grads = _run_node(
+                        v, grads, targets, captured, accumulate, retain_graph, anomaly
+                    )
             i = -1
             for e in v._edges:
                 i += 1
@@ -367,12 +368,15 @@ def backward(
         targets = {}
         for i, x in enumerate(inputs):
             if not x._requires_grad:
-                raise RuntimeError(
-                    "One of the differentiated Tensors does not require grad"
-                )
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
             targets[_vertex(x)] = i
-        captured = run(roots, retain_graph=retain_graph, create_graph=create_graph,
-                       targets=targets, accumulate=True)
+        captured = run(
+            roots,
+            retain_graph=retain_graph,
+            create_graph=create_graph,
+            targets=targets,
+            accumulate=True,
+        )
         for i, x in enumerate(inputs):
             if x._grad_fn is not None and i in captured:
                 g = captured[i] if create_graph else captured[i].detach()
@@ -416,10 +420,15 @@ def grad(
     targets = {}
     for i, x in enumerate(inputs):
         targets.setdefault(_vertex(x), i)
-    captured = run(roots, retain_graph=retain_graph, create_graph=create_graph,
-                   targets=targets, accumulate=False)
+    captured = run(
+        roots,
+        retain_graph=retain_graph,
+        create_graph=create_graph,
+        targets=targets,
+        accumulate=False,
+    )
     result = []
-    for i, x in enumerate(inputs):
+    for x in inputs:
         g = captured.get(targets[_vertex(x)])
         if g is None:
             if not allow_unused:

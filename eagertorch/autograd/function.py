@@ -109,8 +109,9 @@ class Node:
 
     def _raise_modified(self, t: Tensor, version: int) -> None:
         where = (
-            f"output {t._output_nr} of {t._grad_fn.name()}" if t._grad_fn is not None else
-            "a leaf tensor"
+            f"output {t._output_nr} of {t._grad_fn.name()}"
+            if t._grad_fn is not None
+            else "a leaf tensor"
         )
         raise RuntimeError(
             "one of the variables needed for gradient computation has been modified by an "
@@ -285,13 +286,9 @@ class Function(metaclass=FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        record = state.enabled and any(
-            isinstance(a, Tensor) and a._requires_grad for a in args
-        )
+        record = state.enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)
         node = cls._backward_cls()
-        node.needs_input_grad = tuple(
-            isinstance(a, Tensor) and a._requires_grad for a in args
-        )
+        node.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         separate_setup = cls.setup_context is not Function.setup_context
         with no_grad():
             if separate_setup:
@@ -466,13 +463,16 @@ class ArrayFunction(Function):
 
 
 def _as_array(x):
-    return x if isinstance(x, np.ndarray) or hasattr(x, "__cuda_array_interface__") else (
-        np.asarray(x)
+    return (
+        x
+        if isinstance(x, np.ndarray) or hasattr(x, "__cuda_array_interface__")
+        else (np.asarray(x))
     )
 
 
-def _resolve_saved_arrays(node: Node, args: tuple, raw: list, originals: tuple, outs: tuple,
-                          results) -> None:
+def _resolve_saved_arrays(
+    node: Node, args: tuple, raw: list, originals: tuple, outs: tuple, results
+) -> None:
     items = []
     versions = []
     for arr in node._to_save:

@@ -1,4 +1,4 @@
-"""Thread-local grad mode: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``inference_mode``."""
+"""Thread-local grad mode: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, inference mode."""
 
 from __future__ import annotations
 

@@ -33,11 +33,13 @@ def _numerical_jacobians(func, inputs, wrt, eps: float) -> list:
             # Writes go to the raw array (no version bump); func runs with grad mode as is,
             # since gradgradcheck's func itself calls autograd.grad.
             flat[j] = orig + eps
-            plus = [o._host().astype(np.float64).ravel() for o in
-                    _differentiable_outputs(func, inputs)]
+            plus = [
+                o._host().astype(np.float64).ravel() for o in _differentiable_outputs(func, inputs)
+            ]
             flat[j] = orig - eps
-            minus = [o._host().astype(np.float64).ravel() for o in
-                     _differentiable_outputs(func, inputs)]
+            minus = [
+                o._host().astype(np.float64).ravel() for o in _differentiable_outputs(func, inputs)
+            ]
             flat[j] = orig
             for m in range(len(outs)):
                 jac[k][m][j] = (plus[m] - minus[m]) / (2 * eps)
@@ -74,11 +76,22 @@ def _report(numerical, analytical, i: int, m: int, atol: float, rtol: float) -> 
     )
 
 
-def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              raise_exception: bool = True, nondet_tol: float = 0.0,
-              check_undefined_grad: bool = True, check_grad_dtypes: bool = False,
-              check_batched_grad: bool = False, check_backward_ad: bool = True,
-              fast_mode: bool = False, masked=None) -> bool:
+def gradcheck(
+    func,
+    inputs,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    nondet_tol: float = 0.0,
+    check_undefined_grad: bool = True,
+    check_grad_dtypes: bool = False,
+    check_batched_grad: bool = False,
+    check_backward_ad: bool = True,
+    fast_mode: bool = False,
+    masked=None,
+) -> bool:
     """Compare the autograd Jacobian of ``func`` with central finite differences.
 
     Use float64 inputs: float32 differences are too coarse for the default tolerances.
@@ -110,13 +123,25 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     return True
 
 
-def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: float = 1e-5,
-                  rtol: float = 1e-3, gen_non_contig_grad_outputs: bool = False,
-                  raise_exception: bool = True, nondet_tol: float = 0.0,
-                  check_undefined_grad: bool = True, check_grad_dtypes: bool = False,
-                  check_batched_grad: bool = False, check_fwd_over_rev: bool = False,
-                  check_rev_over_rev: bool = True, fast_mode: bool = False,
-                  masked: bool = False) -> bool:
+def gradgradcheck(
+    func,
+    inputs,
+    grad_outputs=None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    gen_non_contig_grad_outputs: bool = False,
+    raise_exception: bool = True,
+    nondet_tol: float = 0.0,
+    check_undefined_grad: bool = True,
+    check_grad_dtypes: bool = False,
+    check_batched_grad: bool = False,
+    check_fwd_over_rev: bool = False,
+    check_rev_over_rev: bool = True,
+    fast_mode: bool = False,
+    masked: bool = False,
+) -> bool:
     """``gradcheck`` of the gradient itself (backward built with ``create_graph=True``)."""
     inputs = _as_tuple(inputs)
     outs = _differentiable_outputs(func, inputs)
@@ -124,7 +149,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
         rng = np.random.default_rng(0)
         grad_outputs = tuple(
             _make(rng.standard_normal(o._data.shape).astype(o._data.dtype)).requires_grad_()
-            for o in outs if o._requires_grad
+            for o in outs
+            if o._requires_grad
         )
     grad_outputs = _as_tuple(grad_outputs)
     n_in = len(inputs)
@@ -136,5 +162,11 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
         grads = _grad(ys, [xs[i] for i in wrt], gos, create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
-    return gradcheck(first_order, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception)
+    return gradcheck(
+        first_order,
+        inputs + grad_outputs,
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+    )

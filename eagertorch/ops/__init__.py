@@ -21,6 +21,4 @@ methods.bind()
 
 # Like PyTorch, ops return inf/nan silently instead of numpy's floating-point warnings. The
 # filter only matches warnings raised from eagertorch's op modules, so user code is untouched.
-warnings.filterwarnings(
-    "ignore", category=RuntimeWarning, module=r"eagertorch\.(ops|nn)(\.|$)"
-)
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"eagertorch\.(ops|nn)(\.|$)")

@@ -37,7 +37,7 @@ class Clone(ArrayFunction):
 
 
 def _parse_to_args(args, kwargs):
-    """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` as PyTorch parses them."""
+    """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``, as in PyTorch."""
     dtype = kwargs.pop("dtype", None)
     device = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)

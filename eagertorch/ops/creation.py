@@ -56,9 +56,7 @@ def _sizes(size) -> tuple:
                 f"size must be a tuple of ints, but got an element of type {type(s).__name__}"
             )
         if s < 0:
-            raise RuntimeError(
-                f"Trying to create tensor with negative dimension {s}: {list(size)}"
-            )
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
         out.append(int(s))
     return tuple(out)
 
@@ -77,8 +75,9 @@ def _place(arr, device, requires_grad: bool) -> Tensor:
     return t
 
 
-def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
-           pin_memory: bool = False) -> Tensor:
+def tensor(
+    data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False
+) -> Tensor:
     """A new leaf tensor copying ``data`` (nested lists, scalars, arrays or Tensors)."""
     return _place(array_from_data(data, dtype, copy=True), device, requires_grad)
 
@@ -133,44 +132,73 @@ def _filled(fill, size, dtype, device, requires_grad, default_np):
     return _place(arr, device, requires_grad)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None,
-          requires_grad: bool = False) -> Tensor:
+def zeros(
+    *size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False
+) -> Tensor:
     return _filled(0, size, dtype, device, requires_grad, _float_dtype(None))
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None,
-         requires_grad: bool = False) -> Tensor:
+def ones(
+    *size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False
+) -> Tensor:
     return _filled(1, size, dtype, device, requires_grad, _float_dtype(None))
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False,
-          pin_memory: bool = False, memory_format=None) -> Tensor:
+def empty(
+    *size,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+    memory_format=None,
+) -> Tensor:
     return _filled(None, size, dtype, device, requires_grad, _float_dtype(None))
 
 
-def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
-         requires_grad: bool = False) -> Tensor:
+def full(
+    size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False
+) -> Tensor:
     """Filled with ``fill_value``; the dtype is inferred from it as ``tensor`` would."""
     default = array_from_data(fill_value, copy=False).dtype if dtype is None else None
     return _filled(fill_value, (size,), dtype, device, requires_grad, default)
 
 
-def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None,
-        requires_grad: bool = False) -> Tensor:
+def eye(
+    n: int,
+    m: int | None = None,
+    *,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad: bool = False,
+) -> Tensor:
     return _place(np.eye(n, m, dtype=_float_dtype(dtype)), device, requires_grad)
 
 
 def _range_dtype(values, dtype) -> np.dtype:
     if dtype is not None:
         return _dt.to_numpy_dtype(dtype)
-    if builtins.any(isinstance(v, float) or (isinstance(v, Tensor) and v.is_floating_point())
-                    for v in values):
+    if builtins.any(
+        isinstance(v, float) or (isinstance(v, Tensor) and v.is_floating_point()) for v in values
+    ):
         return _dt.get_default_dtype().np
     return np.dtype(np.int64)
 
 
-def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
-           requires_grad: bool = False) -> Tensor:
+def arange(
+    start=0,
+    end=None,
+    step=1,
+    *,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Values ``start, start+step, ...`` below ``end``; int64 unless a bound is a float."""
     if end is None:
         start, end = 0, start
@@ -179,27 +207,56 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     npd = _range_dtype((start, end, step), dtype)
     start, end, step = (float(v) if isinstance(v, Tensor) else v for v in (start, end, step))
     n = builtins.max(math.ceil((end - start) / step), 0)
-    arr = (start + np.arange(n, dtype=np.float64) * step).astype(npd) if npd.kind == "f" else (
-        np.arange(start, end, step).astype(npd)
+    arr = (
+        (start + np.arange(n, dtype=np.float64) * step).astype(npd)
+        if npd.kind == "f"
+        else (np.arange(start, end, step).astype(npd))
     )
     return _place(arr, device, requires_grad)
 
 
-def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
-             requires_grad: bool = False) -> Tensor:
+def linspace(
+    start,
+    end,
+    steps: int,
+    *,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad: bool = False,
+) -> Tensor:
     arr = np.linspace(float(start), float(end), int(steps)).astype(_float_dtype(dtype))
     return _place(arr, device, requires_grad)
 
 
-def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None, layout=None,
-             device=None, requires_grad: bool = False) -> Tensor:
+def logspace(
+    start,
+    end,
+    steps: int,
+    base: float = 10.0,
+    *,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad: bool = False,
+) -> Tensor:
     arr = np.logspace(float(start), float(end), int(steps), base=base)
     return _place(arr.astype(_float_dtype(dtype)), device, requires_grad)
 
 
 # ----- random --------------------------------------------------------------------------------
-def rand(*size, generator: Generator | None = None, out=None, dtype=None, layout=None,
-         device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+def rand(
+    *size,
+    generator: Generator | None = None,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
     """Uniform on [0, 1)."""
     npd = _float_dtype(dtype)
     gen = numpy_generator(generator)
@@ -207,8 +264,16 @@ def rand(*size, generator: Generator | None = None, out=None, dtype=None, layout
     return _place(arr, device, requires_grad)
 
 
-def randn(*size, generator: Generator | None = None, out=None, dtype=None, layout=None,
-          device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+def randn(
+    *size,
+    generator: Generator | None = None,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
     """Standard normal."""
     npd = _float_dtype(dtype)
     gen = numpy_generator(generator)
@@ -217,9 +282,19 @@ def randn(*size, generator: Generator | None = None, out=None, dtype=None, layou
     return _place(arr, device, requires_grad)
 
 
-def randint(low, high=None, size=None, *, generator: Generator | None = None, out=None,
-            dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
-    """Integers uniform on ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)``."""
+def randint(
+    low,
+    high=None,
+    size=None,
+    *,
+    generator: Generator | None = None,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Integers uniform on ``[low, high)``: ``randint(high, size)``/``randint(low, high, size)``."""
     if size is None:
         if isinstance(high, (tuple, list)):
             low, high, size = 0, low, high
@@ -230,24 +305,38 @@ def randint(low, high=None, size=None, *, generator: Generator | None = None, ou
     return _place(arr.astype(npd, copy=False), device, requires_grad)
 
 
-def randperm(n: int, *, generator: Generator | None = None, out=None, dtype=None, layout=None,
-             device=None, requires_grad: bool = False) -> Tensor:
+def randperm(
+    n: int,
+    *,
+    generator: Generator | None = None,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad: bool = False,
+) -> Tensor:
     npd = np.dtype(np.int64) if dtype is None else _dt.to_numpy_dtype(dtype)
     return _place(numpy_generator(generator).permutation(n).astype(npd), device, requires_grad)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator: Generator | None = None, out=None,
-           dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def normal(
+    mean=0.0,
+    std=1.0,
+    size=None,
+    *,
+    generator: Generator | None = None,
+    out=None,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Normal samples; ``mean``/``std`` may be tensors (their broadcast shape) or floats."""
     gen = numpy_generator(generator)
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
     if isinstance(std, (int, float)) and std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    if size is not None:
-        shape = _sizes((size,))
-    else:
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+    shape = _sizes((size,)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
     npd = _float_dtype(dtype)
     for x in (mean, std):
         if isinstance(x, Tensor) and dtype is None:
@@ -263,73 +352,156 @@ def bernoulli(input: Tensor, p=None, *, generator: Generator | None = None) -> T
     return _make((u < prob).astype(input._data.dtype))
 
 
-def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
-                generator: Generator | None = None) -> Tensor:
+def multinomial(
+    input: Tensor,
+    num_samples: int,
+    replacement: bool = False,
+    *,
+    generator: Generator | None = None,
+) -> Tensor:
     """Indices sampled from the rows of ``input`` (non-negative weights)."""
     gen = numpy_generator(generator)
     w = input._data.astype(np.float64)
     rows = w.reshape(-1, w.shape[-1])
     if not replacement and num_samples > rows.shape[-1]:
-        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        raise RuntimeError(
+            "cannot sample n_sample > prob_dist.size(-1) samples without replacement"
+        )
     if (rows < 0).any() or not np.isfinite(rows).all():
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    out = np.stack([
-        gen.choice(rows.shape[-1], size=num_samples, replace=replacement, p=r / r.sum())
-        for r in rows
-    ])
+    out = np.stack(
+        [
+            gen.choice(rows.shape[-1], size=num_samples, replace=replacement, p=r / r.sum())
+            for r in rows
+        ]
+    )
     return _make(out.reshape(*w.shape[:-1], num_samples).astype(np.int64))
 
 
 # ----- _like and new_* forms -----------------------------------------------------------------
 def _like(fn, input: Tensor, dtype, device, requires_grad, **kw):
-    return fn(input._data.shape, dtype=dtype or input.dtype, device=device or input.device,
-              requires_grad=requires_grad, **kw)
+    return fn(
+        input._data.shape,
+        dtype=dtype or input.dtype,
+        device=device or input.device,
+        requires_grad=requires_grad,
+        **kw,
+    )
 
 
-def zeros_like(input: Tensor, *, dtype=None, layout=None, device=None,
-               requires_grad: bool = False, memory_format=None) -> Tensor:
+def zeros_like(
+    input: Tensor,
+    *,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad: bool = False,
+    memory_format=None,
+) -> Tensor:
     return _like(zeros, input, dtype, device, requires_grad)
 
 
-def ones_like(input: Tensor, *, dtype=None, layout=None, device=None,
-              requires_grad: bool = False, memory_format=None) -> Tensor:
+def ones_like(
+    input: Tensor,
+    *,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad: bool = False,
+    memory_format=None,
+) -> Tensor:
     return _like(ones, input, dtype, device, requires_grad)
 
 
-def empty_like(input: Tensor, *, dtype=None, layout=None, device=None,
-               requires_grad: bool = False, memory_format=None) -> Tensor:
+def empty_like(
+    input: Tensor,
+    *,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad: bool = False,
+    memory_format=None,
+) -> Tensor:
     return _like(empty, input, dtype, device, requires_grad)
 
 
-def full_like(input: Tensor, fill_value, *, dtype=None, layout=None, device=None,
-              requires_grad: bool = False, memory_format=None) -> Tensor:
-    return full(input._data.shape, fill_value, dtype=dtype or input.dtype,
-                device=device or input.device, requires_grad=requires_grad)
+def full_like(
+    input: Tensor,
+    fill_value,
+    *,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad: bool = False,
+    memory_format=None,
+) -> Tensor:
+    return full(
+        input._data.shape,
+        fill_value,
+        dtype=dtype or input.dtype,
+        device=device or input.device,
+        requires_grad=requires_grad,
+    )
 
 
-def rand_like(input: Tensor, *, dtype=None, layout=None, device=None,
-              requires_grad: bool = False, memory_format=None) -> Tensor:
+def rand_like(
+    input: Tensor,
+    *,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad: bool = False,
+    memory_format=None,
+) -> Tensor:
     return _like(rand, input, dtype, device, requires_grad)
 
 
-def randn_like(input: Tensor, *, dtype=None, layout=None, device=None,
-               requires_grad: bool = False, memory_format=None) -> Tensor:
+def randn_like(
+    input: Tensor,
+    *,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad: bool = False,
+    memory_format=None,
+) -> Tensor:
     return _like(randn, input, dtype, device, requires_grad)
 
 
-def randint_like(input: Tensor, low=0, high=None, *, dtype=None, layout=None, device=None,
-                 requires_grad: bool = False, memory_format=None) -> Tensor:
+def randint_like(
+    input: Tensor,
+    low=0,
+    high=None,
+    *,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad: bool = False,
+    memory_format=None,
+) -> Tensor:
     if high is None:
         low, high = 0, low
-    return randint(low, high, input._data.shape, dtype=dtype or input.dtype,
-                   device=device or input.device, requires_grad=requires_grad)
+    return randint(
+        low,
+        high,
+        input._data.shape,
+        dtype=dtype or input.dtype,
+        device=device or input.device,
+        requires_grad=requires_grad,
+    )
 
 
 def _new(fn):
-    def method(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False,
-               **kwargs) -> Tensor:
-        return fn(*size, dtype=dtype or self.dtype, device=device or self.device,
-                  requires_grad=requires_grad, **kwargs)
+    def method(
+        self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False, **kwargs
+    ) -> Tensor:
+        return fn(
+            *size,
+            dtype=dtype or self.dtype,
+            device=device or self.device,
+            requires_grad=requires_grad,
+            **kwargs,
+        )
 
     method.__name__ = "new_" + fn.__name__
     method.__doc__ = f"``{fn.__name__}`` with this tensor's dtype and device by default."
@@ -341,16 +513,24 @@ new_ones = _new(ones)
 new_empty = _new(empty)
 
 
-def new_full(self: Tensor, size, fill_value, *, dtype=None, device=None,
-             requires_grad: bool = False) -> Tensor:
-    return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
-                requires_grad=requires_grad)
+def new_full(
+    self: Tensor, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
+    return full(
+        size,
+        fill_value,
+        dtype=dtype or self.dtype,
+        device=device or self.device,
+        requires_grad=requires_grad,
+    )
 
 
-def new_tensor(self: Tensor, data, *, dtype=None, device=None,
-               requires_grad: bool = False) -> Tensor:
-    return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
-                  requires_grad=requires_grad)
+def new_tensor(
+    self: Tensor, data, *, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
+    return tensor(
+        data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad
+    )
 
 
 # ----- legacy typed constructors (FloatTensor([1, 2]), LongTensor(3)) -------------------------

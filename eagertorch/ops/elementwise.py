@@ -69,8 +69,10 @@ def _promoted(a, b, floating: bool = False):
                 return a, b
         elif (type(b) is float or type(b) is int) and a._data.dtype.kind == "f":
             return a, b
-    elif (type(a) is float or type(a) is int) and isinstance(b, Tensor) and (
-        b._data.dtype.kind == "f"
+    elif (
+        (type(a) is float or type(a) is int)
+        and isinstance(b, Tensor)
+        and (b._data.dtype.kind == "f")
     ):
         return a, b
     return _promoted_slow(a, b, floating)
@@ -253,7 +255,6 @@ class _Extremum(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
         pick_a, tie = ctx.masks
         half = g * 0.5
         ga = where(tie, half, g * pick_a) if ctx.needs_input_grad[0] else None
@@ -264,7 +265,6 @@ class _Extremum(ArrayFunction):
 class Maximum(_Extremum):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
         ctx.masks = (_make(a > b), _make(a == b))
         return array_module(a).maximum(a, b)
 
@@ -272,7 +272,6 @@ class Maximum(_Extremum):
 class Minimum(_Extremum):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
         ctx.masks = (_make(a < b), _make(a == b))
         return array_module(a).minimum(a, b)
 
@@ -319,7 +318,7 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
         return floor_divide(input, other)
     if rounding_mode == "trunc":
         a, b = _promoted(input, other)
-        if isinstance(a, Tensor) and a._data.dtype.kind == "f" or isinstance(a, float):
+        if (isinstance(a, Tensor) and a._data.dtype.kind == "f") or isinstance(a, float):
             return _apply_binary(Div, a, b).trunc()
         q = floor_divide(a, b)
         r = remainder(a, b)
@@ -355,7 +354,7 @@ def fmod(input, other) -> Tensor:
     return sub(input, mul(div(input, other, rounding_mode="trunc"), other))
 
 
-def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
+def pow(input, exponent) -> Tensor:
     a, b = _promoted(input, exponent)
     return _apply_binary(Pow, a, b)
 
@@ -411,9 +410,7 @@ _UNARY = {
     "sinh": (lambda xp, x: xp.sinh(x), lambda x, y, g: g * x.cosh(), "x", True),
     "cosh": (lambda xp, x: xp.cosh(x), lambda x, y, g: g * x.sinh(), "x", True),
     "tanh": (lambda xp, x: xp.tanh(x), lambda x, y, g: g * (1 - y * y), "y", True),
-    "sigmoid": (
-        lambda xp, x: _sigmoid(xp, x), lambda x, y, g: g * y * (1 - y), "y", True
-    ),
+    "sigmoid": (lambda xp, x: _sigmoid(xp, x), lambda x, y, g: g * y * (1 - y), "y", True),
     "relu": (lambda xp, x: xp.maximum(x, 0), lambda x, y, g: g * (y > 0), "y", False),
     "floor": (lambda xp, x: xp.floor(x), lambda x, y, g: g * 0, "", False),
     "ceil": (lambda xp, x: xp.ceil(x), lambda x, y, g: g * 0, "", False),
@@ -449,8 +446,11 @@ def _make_unary(name: str, fwd, bwd, saves: str, floating: bool):
     cls = type(
         name.capitalize(),
         (ArrayFunction,),
-        {"forward": staticmethod(forward), "backward": staticmethod(backward),
-         "__module__": __name__},
+        {
+            "forward": staticmethod(forward),
+            "backward": staticmethod(backward),
+            "__module__": __name__,
+        },
     )
     default = _dt.get_default_dtype
 
@@ -472,16 +472,15 @@ def _make_unary(name: str, fwd, bwd, saves: str, floating: bool):
 
 UNARY = {name: _make_unary(name, *spec) for name, spec in _UNARY.items()}
 globals().update(UNARY)
-__all__ += list(UNARY)  # noqa: PLE0605
+__all__ += list(UNARY)
 
 
-def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's name
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:
     """Round half to even (as PyTorch does); zero gradient."""
     return Round.apply(input, decimals)
 
 
 class Round(ArrayFunction):
-
     @staticmethod
     def forward(ctx, x, decimals):
         return array_module(x).round(x, decimals)
@@ -558,7 +557,7 @@ class Clamp(ArrayFunction):
         )
 
 
-def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:  # noqa: A002
+def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:
     """Limit values to ``[min, max]`` (scalars or tensors); gradient flows where not clipped."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -578,11 +577,11 @@ def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:  # noqa: A0
 clip = clamp
 
 
-def clamp_min(input: Tensor, min) -> Tensor:  # noqa: A002
+def clamp_min(input: Tensor, min) -> Tensor:
     return clamp(input, min=min)
 
 
-def clamp_max(input: Tensor, max) -> Tensor:  # noqa: A002
+def clamp_max(input: Tensor, max) -> Tensor:
     return clamp(input, max=max)
 
 
@@ -655,7 +654,7 @@ def _bitwise(ufunc_name: str):
         if (getattr(a, "dtype", None) is not None and a.dtype.kind == "f") or (
             getattr(b, "dtype", None) is not None and b.dtype.kind == "f"
         ):
-            raise RuntimeError(f'"{ufunc_name}_cpu" not implemented for \'Float\'')
+            raise RuntimeError(f"\"{ufunc_name}_cpu\" not implemented for 'Float'")
         return _make(np.asarray(getattr(array_module(a), ufunc_name)(a, b)))
 
     op.__name__ = ufunc_name

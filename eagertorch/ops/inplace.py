@@ -52,9 +52,10 @@ def _write(self: Tensor, result: Tensor, name: str) -> None:
         try:
             src = array_module(dst).broadcast_to(src, dst.shape)
         except ValueError:
+            target = _broadcast_shape(src.shape, dst.shape)
             raise RuntimeError(
                 f"output with shape {list(dst.shape)} doesn't match the broadcast shape "
-                f"{list(np.broadcast_shapes(src.shape, dst.shape)) if _broadcastable(src.shape, dst.shape) else list(src.shape)}"
+                f"{list(target)}"
             ) from None
     if src.dtype != dst.dtype and _category(src.dtype) > _category(dst.dtype):
         raise RuntimeError(
@@ -65,12 +66,12 @@ def _write(self: Tensor, result: Tensor, name: str) -> None:
         dst[...] = src
 
 
-def _broadcastable(a, b) -> bool:
+def _broadcast_shape(src, dst) -> tuple:
+    """The shape ``src`` and ``dst`` broadcast to, or ``src``'s when they do not broadcast."""
     try:
-        np.broadcast_shapes(a, b)
-        return True
+        return np.broadcast_shapes(src, dst)
     except ValueError:
-        return False
+        return src
 
 
 def _bump(self: Tensor) -> None:
@@ -233,7 +234,9 @@ def _sampled(sample):
     def fn(self: Tensor, *args, generator=None, **kwargs) -> Tensor:
         gen = numpy_generator(generator)
         arr = np.asarray(sample(gen, self._data.shape, *args, **kwargs)).astype(self._data.dtype)
-        return _make(arr if type(self._data) is np.ndarray else array_module(self._data).asarray(arr))
+        return _make(
+            arr if type(self._data) is np.ndarray else array_module(self._data).asarray(arr)
+        )
 
     return fn
 
@@ -242,10 +245,12 @@ _SAMPLERS = {
     "normal_": lambda gen, shape, mean=0.0, std=1.0: gen.normal(mean, std, shape),
     "uniform_": lambda gen, shape, a=0.0, b=1.0: gen.uniform(a, b, shape),
     "exponential_": lambda gen, shape, lambd=1.0: gen.exponential(1.0 / lambd, shape),
-    "bernoulli_": lambda gen, shape, p=0.5: gen.random(shape) < (
-        p._data if isinstance(p, Tensor) else p
+    "bernoulli_": lambda gen, shape, p=0.5: (
+        gen.random(shape) < (p._data if isinstance(p, Tensor) else p)
     ),
-    "cauchy_": lambda gen, shape, median=0.0, sigma=1.0: median + sigma * gen.standard_cauchy(shape),
+    "cauchy_": lambda gen, shape, median=0.0, sigma=1.0: (
+        median + sigma * gen.standard_cauchy(shape)
+    ),
     "log_normal_": lambda gen, shape, mean=1.0, std=2.0: gen.lognormal(mean, std, shape),
     "geometric_": lambda gen, shape, p: gen.geometric(p, shape),
 }

@@ -168,11 +168,46 @@ METHODS = {
 
 # Every out-of-place method with a PyTorch in-place twin gets ``name_`` from one mechanism.
 _INPLACE_OF = [
-    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
-    "floor_divide", "remainder", "fmod", "pow", "float_power", "atan2", "clamp", "clip",
-    "clamp_min", "clamp_max", "lerp", "round", "negative", "absolute", "arcsin", "arccos",
-    "arctan", "fix", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
-    "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+    "add",
+    "sub",
+    "subtract",
+    "mul",
+    "multiply",
+    "div",
+    "divide",
+    "true_divide",
+    "floor_divide",
+    "remainder",
+    "fmod",
+    "pow",
+    "float_power",
+    "atan2",
+    "clamp",
+    "clip",
+    "clamp_min",
+    "clamp_max",
+    "lerp",
+    "round",
+    "negative",
+    "absolute",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "fix",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "logical_not",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "bitwise_not",
     *UNARY,
     *r.INPLACE_NAMES,
     *s.INPLACE_NAMES,
@@ -180,9 +215,7 @@ _INPLACE_OF = [
     *la.INPLACE_NAMES,
 ]
 METHODS.update({f"{n}_": inplace_method(METHODS[n], f"{n}_") for n in _INPLACE_OF})
-METHODS.update(
-    {f"{n}_": _inplace_view(METHODS[n], f"{n}_") for n in s.INPLACE_VIEW_NAMES}
-)
+METHODS.update({f"{n}_": _inplace_view(METHODS[n], f"{n}_") for n in s.INPLACE_VIEW_NAMES})
 METHODS.update(
     {
         "__iadd__": METHODS["add_"],

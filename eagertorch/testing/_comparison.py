@@ -22,9 +22,16 @@ def _array(x) -> np.ndarray:
     return np.asarray(x)
 
 
-def assert_close(actual, expected, *, rtol: float | None = None, atol: float | None = None,
-                 equal_nan: bool = False, check_dtype: bool = True, msg: str | None = None
-                 ) -> None:
+def assert_close(
+    actual,
+    expected,
+    *,
+    rtol: float | None = None,
+    atol: float | None = None,
+    equal_nan: bool = False,
+    check_dtype: bool = True,
+    msg: str | None = None,
+) -> None:
     """Raise AssertionError unless ``|actual - expected| <= atol + rtol * |expected|``.
 
     Tolerances default by dtype as in PyTorch (exact for integers and bools). The error
@@ -34,13 +41,19 @@ def assert_close(actual, expected, *, rtol: float | None = None, atol: float | N
         raise ValueError("Both 'rtol' and 'atol' must be either specified or omitted")
     a, e = _array(actual), _array(expected)
     if a.shape != e.shape:
-        raise AssertionError(msg or f"The values for attribute 'shape' do not match: "
-                             f"{a.shape} != {e.shape}.")
-    if check_dtype and isinstance(actual, Tensor) and isinstance(expected, Tensor) and (
-        a.dtype != e.dtype
+        raise AssertionError(
+            msg or f"The values for attribute 'shape' do not match: {a.shape} != {e.shape}."
+        )
+    if (
+        check_dtype
+        and isinstance(actual, Tensor)
+        and isinstance(expected, Tensor)
+        and (a.dtype != e.dtype)
     ):
-        raise AssertionError(msg or f"The values for attribute 'dtype' do not match: "
-                             f"{actual.dtype} != {expected.dtype}.")
+        raise AssertionError(
+            msg
+            or f"The values for attribute 'dtype' do not match: {actual.dtype} != {expected.dtype}."
+        )
     if rtol is None:
         rtol, atol = _TOLERANCES.get(np.promote_types(a.dtype, e.dtype), (0.0, 0.0))
     a64 = a.astype(np.float64)

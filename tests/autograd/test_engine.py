@@ -211,7 +211,7 @@ def test_grad_fn_names_and_next_functions():
     x = leaf([1.0])
     y = (x * 2).exp()
     assert type(y.grad_fn).__name__ == "ExpBackward0"
-    (mul, _), = y.grad_fn.next_functions
+    ((mul, _),) = y.grad_fn.next_functions
     assert mul.name() == "MulBackward0"
     acc = mul.next_functions[0][0]
     assert acc.name() == "AccumulateGrad" and acc.variable is x
@@ -398,7 +398,7 @@ def test_anomaly_mode_names_the_op_that_produced_nan():
     x = leaf([-1.0])
     with torch.autograd.detect_anomaly():
         y = x.sqrt()  # nan forward, nan gradient
-        with pytest.raises(RuntimeError, match="SqrtBackward0.*returned nan"):
+        with pytest.raises(RuntimeError, match=r"SqrtBackward0.*returned nan"):
             y.sum().backward()
 
 

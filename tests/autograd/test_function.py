@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 import eagertorch as torch
-from eagertorch.autograd import Function, GradcheckError, gradcheck, gradgradcheck, once_differentiable
+from eagertorch.autograd import (
+    Function,
+    GradcheckError,
+    gradcheck,
+    gradgradcheck,
+    once_differentiable,
+)
 from eagertorch.testing import assert_close
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
 
 import eagertorch as torch
 from tests.ops.op_db import OpSpec
@@ -11,8 +10,10 @@ from tests.ops.op_db import OpSpec
 
 def _away_from(points, margin=0.05):
     """Valid when no element of any input lies within ``margin`` of a kink/pole."""
+
     def valid(*xs, **kw):
         return all(np.all(np.abs(x - p) > margin) for x in xs for p in points)
+
     return valid
 
 
@@ -22,8 +23,9 @@ def _distinct(*xs, **kw):
 
 
 def _unary(name, ref, low=-3.0, high=3.0, valid=None, gradgrad=True, **kw):
-    return OpSpec(name, getattr(torch, name), ref, 1, low=low, high=high, valid=valid,
-                  gradgrad=gradgrad, **kw)
+    return OpSpec(
+        name, getattr(torch, name), ref, 1, low=low, high=high, valid=valid, gradgrad=gradgrad, **kw
+    )
 
 
 def _sigmoid(x):
@@ -36,36 +38,77 @@ SPECS = [
     OpSpec("sub", lambda a, b: a - b, np.subtract, 2),
     OpSpec("mul", lambda a, b: a * b, np.multiply, 2),
     OpSpec("div", lambda a, b: a / b, np.divide, 2, valid=lambda a, b: np.all(np.abs(b) > 0.2)),
-    OpSpec("pow", lambda a, b: a ** b, np.power, 2, low=0.2, high=2.0),
-    OpSpec("pow_scalar_exponent", lambda a: a ** 3, lambda a: a ** 3, 1),
-    OpSpec("rpow_scalar_base", lambda a: 2.0 ** a, lambda a: 2.0 ** a, 1),
-    OpSpec("atan2", torch.atan2, np.arctan2, 2,
-           valid=lambda a, b: np.all(a * a + b * b > 0.1)
-           and not np.any((np.abs(a) < 0.05) & (b < 0))),  # branch cut on the negative axis
+    OpSpec("pow", lambda a, b: a**b, np.power, 2, low=0.2, high=2.0),
+    OpSpec("pow_scalar_exponent", lambda a: a**3, lambda a: a**3, 1),
+    OpSpec("rpow_scalar_base", lambda a: 2.0**a, lambda a: 2.0**a, 1),
+    OpSpec(
+        "atan2",
+        torch.atan2,
+        np.arctan2,
+        2,
+        valid=lambda a, b: np.all(a * a + b * b > 0.1) and not np.any((np.abs(a) < 0.05) & (b < 0)),
+    ),  # branch cut on the negative axis
     OpSpec("maximum", torch.maximum, np.maximum, 2, valid=_distinct),
     OpSpec("minimum", torch.minimum, np.minimum, 2, valid=_distinct),
-    OpSpec("remainder", lambda a, b: torch.remainder(a, b), np.remainder, 2,
-           valid=lambda a, b: np.all(np.abs(b) > 0.3)
-           and np.all(np.abs(np.remainder(*np.broadcast_arrays(a, b))) > 0.05)
-           and np.all(np.abs(np.remainder(*np.broadcast_arrays(a, b))
-                             - np.broadcast_arrays(a, b)[1]) > 0.05)),
-    OpSpec("floor_divide", torch.floor_divide, np.floor_divide, 2, grad=False,
-           valid=lambda a, b: np.all(np.abs(b) > 0.3)),
+    OpSpec(
+        "remainder",
+        lambda a, b: torch.remainder(a, b),
+        np.remainder,
+        2,
+        valid=lambda a, b: (
+            np.all(np.abs(b) > 0.3)
+            and np.all(np.abs(np.remainder(*np.broadcast_arrays(a, b))) > 0.05)
+            and np.all(
+                np.abs(np.remainder(*np.broadcast_arrays(a, b)) - np.broadcast_arrays(a, b)[1])
+                > 0.05
+            )
+        ),
+    ),
+    OpSpec(
+        "floor_divide",
+        torch.floor_divide,
+        np.floor_divide,
+        2,
+        grad=False,
+        valid=lambda a, b: np.all(np.abs(b) > 0.3),
+    ),
     OpSpec("lerp", torch.lerp, lambda s, e, w: s + w * (e - s), 3),
-    OpSpec("lerp_scalar_weight", lambda s, e: torch.lerp(s, e, 0.3),
-           lambda s, e: s + 0.3 * (e - s), 2),
-    OpSpec("where", lambda c, a, b: torch.where(c > 0, a, b),
-           lambda c, a, b: np.where(c > 0, a, b), 3, diff_args=(1, 2)),
-    OpSpec("clamp_scalar", lambda x: torch.clamp(x, -1.0, 1.5), lambda x: np.clip(x, -1.0, 1.5),
-           valid=_away_from([-1.0, 1.5])),
-    OpSpec("clamp_min_only", lambda x: x.clamp(min=0.5), lambda x: np.maximum(x, 0.5),
-           valid=_away_from([0.5])),
-    OpSpec("clamp_tensor", lambda x, lo, hi: torch.clamp(x, lo, hi),
-           lambda x, lo, hi: np.minimum(np.maximum(x, lo), hi), 3,
-           valid=lambda x, lo, hi: all(
-               np.all(np.abs(p - q) > 0.05) for p, q in
-               [np.broadcast_arrays(x, lo), np.broadcast_arrays(x, hi),
-                np.broadcast_arrays(lo, hi)])),
+    OpSpec(
+        "lerp_scalar_weight", lambda s, e: torch.lerp(s, e, 0.3), lambda s, e: s + 0.3 * (e - s), 2
+    ),
+    OpSpec(
+        "where",
+        lambda c, a, b: torch.where(c > 0, a, b),
+        lambda c, a, b: np.where(c > 0, a, b),
+        3,
+        diff_args=(1, 2),
+    ),
+    OpSpec(
+        "clamp_scalar",
+        lambda x: torch.clamp(x, -1.0, 1.5),
+        lambda x: np.clip(x, -1.0, 1.5),
+        valid=_away_from([-1.0, 1.5]),
+    ),
+    OpSpec(
+        "clamp_min_only",
+        lambda x: x.clamp(min=0.5),
+        lambda x: np.maximum(x, 0.5),
+        valid=_away_from([0.5]),
+    ),
+    OpSpec(
+        "clamp_tensor",
+        lambda x, lo, hi: torch.clamp(x, lo, hi),
+        lambda x, lo, hi: np.minimum(np.maximum(x, lo), hi),
+        3,
+        valid=lambda x, lo, hi: all(
+            np.all(np.abs(p - q) > 0.05)
+            for p, q in [
+                np.broadcast_arrays(x, lo),
+                np.broadcast_arrays(x, hi),
+                np.broadcast_arrays(lo, hi),
+            ]
+        ),
+    ),
     _unary("neg", np.negative),
     _unary("abs", np.abs, valid=_away_from([0.0])),
     _unary("sign", np.sign, valid=_away_from([0.0])),
@@ -94,6 +137,8 @@ SPECS = [
     _unary("floor", np.floor, valid=lambda x: np.all(np.abs(x - np.round(x)) > 0.05)),
     _unary("ceil", np.ceil, valid=lambda x: np.all(np.abs(x - np.round(x)) > 0.05)),
     _unary("trunc", np.trunc, valid=lambda x: np.all(np.abs(x - np.round(x)) > 0.05)),
-    _unary("frac", lambda x: x - np.trunc(x), valid=lambda x: np.all(np.abs(x - np.round(x)) > 0.05)),
+    _unary(
+        "frac", lambda x: x - np.trunc(x), valid=lambda x: np.all(np.abs(x - np.round(x)) > 0.05)
+    ),
     _unary("round", np.round, valid=lambda x: np.all(np.abs(x - np.floor(x) - 0.5) > 0.05)),
 ]

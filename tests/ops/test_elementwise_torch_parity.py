@@ -9,8 +9,28 @@ import eagertorch as et
 
 torch = pytest.importorskip("torch")
 
-UNARY = ["neg", "abs", "exp", "exp2", "expm1", "sin", "cos", "tan", "atan", "sinh", "cosh",
-         "tanh", "sigmoid", "relu", "square", "floor", "ceil", "trunc", "frac", "sign"]
+UNARY = [
+    "neg",
+    "abs",
+    "exp",
+    "exp2",
+    "expm1",
+    "sin",
+    "cos",
+    "tan",
+    "atan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "square",
+    "floor",
+    "ceil",
+    "trunc",
+    "frac",
+    "sign",
+]
 POSITIVE = ["log", "log2", "log10", "log1p", "sqrt", "rsqrt", "reciprocal"]
 UNIT = ["asin", "acos"]
 BINARY = ["add", "sub", "mul", "div", "maximum", "minimum", "atan2", "remainder", "pow"]
@@ -23,8 +43,9 @@ def _pair(values):
 
 
 def _check(ours, theirs, a, t):
-    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-10,
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-12
+    )
     ours.sum().backward()
     theirs.sum().backward()
     np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)

@@ -18,8 +18,10 @@ from tests.ops.op_db import OPS
 def _draw_case(spec, data):
     shapes = data.draw(spec.shape_strategy(), label="shapes")
     kwargs = data.draw(spec.kwargs(shapes), label="kwargs")
-    xs = [data.draw(arrays(np.float64, s, spec.low, spec.high), label=f"x{i}")
-          for i, s in enumerate(shapes)]
+    xs = [
+        data.draw(arrays(np.float64, s, spec.low, spec.high), label=f"x{i}")
+        for i, s in enumerate(shapes)
+    ]
     if spec.valid is not None:
         assume(spec.valid(*xs, **kwargs))
     return xs, kwargs
@@ -31,8 +33,10 @@ def _diff_args(spec) -> tuple:
 
 def _leaves(spec, xs, dtype, requires_grad=True):
     diff = _diff_args(spec)
-    return [torch.tensor(x, dtype=dtype, requires_grad=requires_grad and spec.grad and i in diff)
-            for i, x in enumerate(xs)]
+    return [
+        torch.tensor(x, dtype=dtype, requires_grad=requires_grad and spec.grad and i in diff)
+        for i, x in enumerate(xs)
+    ]
 
 
 @pytest.mark.parametrize("spec", OPS, ids=repr)
@@ -41,8 +45,9 @@ def test_forward_matches_numpy_reference(spec, data):
     xs, kwargs = _draw_case(spec, data)
     expected = spec.ref(*[x.copy() for x in xs], **kwargs)
     out = spec.output(spec.op(*_leaves(spec, xs, torch.float64, False), **kwargs))
-    assert_close(out, np.asarray(expected), rtol=spec.rtol, atol=spec.atol, equal_nan=True,
-                 check_dtype=False)
+    assert_close(
+        out, np.asarray(expected), rtol=spec.rtol, atol=spec.atol, equal_nan=True, check_dtype=False
+    )
 
 
 @pytest.mark.parametrize("spec", OPS, ids=repr)
@@ -57,8 +62,14 @@ def test_float32_stays_float32_and_inputs_are_not_mutated(spec, data):
     if out.is_floating_point():
         assert out.dtype == torch.float32
         expected = spec.ref(*[x.astype(np.float32).astype(np.float64) for x in xs], **kwargs)
-        assert_close(out, np.asarray(expected), rtol=spec.f32_rtol, atol=spec.f32_atol,
-                     equal_nan=True, check_dtype=False)
+        assert_close(
+            out,
+            np.asarray(expected),
+            rtol=spec.f32_rtol,
+            atol=spec.f32_atol,
+            equal_nan=True,
+            check_dtype=False,
+        )
     assert out.requires_grad == (spec.grad and out.is_floating_point())
     if out.requires_grad:
         assert out.grad_fn is not None
