@@ -514,7 +514,7 @@ class _ViewReplay:
 
 
 def _share_version(view: Tensor, base: Tensor, replay) -> None:
-    if not array_module(view._data).may_share_memory(view._data, base._data):
+    if view._data.base is None and view._data is not base._data:
         return  # the "view" op had to copy (e.g. reshape of a non-contiguous array)
     bv = base._view
     root = bv[0] if bv is not None else base

@@ -158,7 +158,10 @@ class Sub(ArrayFunction):
 class Mul(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        # Save only what backward reads, so in-place changes elsewhere don't trip the check.
+        need = ctx.needs_input_grad
+        if need:
+            ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
         return a * b
 
     @staticmethod
@@ -171,7 +174,9 @@ class Mul(ArrayFunction):
 class Div(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need = ctx.needs_input_grad
+        if need:
+            ctx.save_for_backward(a if need[1] else None, b)
         return a / b
 
     @staticmethod
