@@ -117,12 +117,13 @@ def _fit_gradient(g: Tensor, edge: tuple, node: Node, i: int) -> Tensor:
                 f"Function {node.name()} returned an invalid gradient at index {i} - got "
                 f"{list(gshape)} but expected shape compatible with {list(shape)}"
             )
-        dims = tuple(range(lead)) + tuple(
-            lead + k for k, s in enumerate(shape) if s == 1 and gshape[lead + k] != 1
-        )
-        g = g.sum(dims, keepdim=True) if dims else g
-        if lead:
-            g = g.reshape(shape)
+        inner = tuple(lead + k for k, s in enumerate(shape) if s == 1 and gshape[lead + k] != 1)
+        if not inner:
+            g = g.sum(tuple(range(lead)))  # only leading dims were broadcast: no reshape
+        else:
+            g = g.sum(tuple(range(lead)) + inner, keepdim=True)
+            if lead:
+                g = g.reshape(shape)
     if g._data.dtype != edge[3]:
         g = g.to(edge[3])
     return g
@@ -186,6 +187,8 @@ def run(
     # Per-node extras (hooks, retained grads, several outputs, captures, anomaly checks)
     # take the slow path; a plain node just calls its backward.
     plain = targets is None and not anomaly
+    # Sums the engine made itself (seen by nobody else yet) take further terms in place.
+    owned = {} if not create_graph else None
     fast_leaf = plain and accumulate and not create_graph
     prev_mode = state.enabled
     state.enabled = create_graph
@@ -236,7 +239,7 @@ def run(
                             g = _fit_gradient(g, e, v, i)
                         slot = get(u)
                         if isinstance(u, Tensor):
-                            buffers[u] = g if slot is None else slot + g
+                            buffers[u] = g if slot is None else _sum(slot, g, owned)
                         elif slot is None:
                             if u._out_meta is None:
                                 buffers[u] = [g]
@@ -245,7 +248,7 @@ def run(
                                 slot[e[1]] = g
                         else:
                             nr = e[1]
-                            slot[nr] = g if slot[nr] is None else slot[nr] + g
+                            slot[nr] = g if slot[nr] is None else _sum(slot[nr], g, owned)
                 left = deps[u] - 1
                 deps[u] = left
                 if left == 0:
@@ -253,6 +256,17 @@ def run(
     finally:
         state.enabled = prev_mode
     return captured
+
+
+def _sum(acc: Tensor, g: Tensor, owned) -> Tensor:
+    """``acc + g``, in place when ``acc`` is a sum this backward pass made and still owns."""
+    if owned is not None and id(acc) in owned and acc._data.shape == g._data.shape:
+        acc._data += g._data
+        return acc
+    total = acc + g
+    if owned is not None:
+        owned[id(total)] = total  # kept alive so its id cannot be reused during the pass
+    return total
 
 
 def _check_count(node: Node, result: tuple) -> tuple:

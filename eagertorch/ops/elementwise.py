@@ -414,14 +414,49 @@ _UNARY = {
     "atan": (lambda xp, x: xp.arctan(x), lambda x, y, g: g / (1 + x * x), "x", True),
     "sinh": (lambda xp, x: xp.sinh(x), lambda x, y, g: g * x.cosh(), "x", True),
     "cosh": (lambda xp, x: xp.cosh(x), lambda x, y, g: g * x.sinh(), "x", True),
-    "tanh": (lambda xp, x: xp.tanh(x), lambda x, y, g: g * (1 - y * y), "y", True),
-    "sigmoid": (lambda xp, x: _sigmoid(xp, x), lambda x, y, g: g * y * (1 - y), "y", True),
+    "tanh": (lambda xp, x: xp.tanh(x), lambda x, y, g: TanhBackward.apply(g, y), "y", True),
+    "sigmoid": (
+        lambda xp, x: _sigmoid(xp, x),
+        lambda x, y, g: SigmoidBackward.apply(g, y),
+        "y",
+        True,
+    ),
     "relu": (lambda xp, x: xp.maximum(x, 0), lambda x, y, g: g * (y > 0), "y", False),
     "floor": (lambda xp, x: xp.floor(x), lambda x, y, g: g * 0, "", False),
     "ceil": (lambda xp, x: xp.ceil(x), lambda x, y, g: g * 0, "", False),
     "trunc": (lambda xp, x: xp.trunc(x), lambda x, y, g: g * 0, "", False),
     "frac": (lambda xp, x: x - xp.trunc(x), lambda x, y, g: g, "", False),
 }
+
+
+class TanhBackward(ArrayFunction):
+    """``g * (1 - y**2)`` as one op (hot in RNNs), itself differentiable for double backward."""
+
+    @staticmethod
+    def forward(ctx, g, y):
+        ctx.save_for_backward(g, y)
+        return g * (1 - y * y)
+
+    @staticmethod
+    def backward(ctx, gg):
+        g, y = ctx.saved_tensors
+        need_g, need_y = ctx.needs_input_grad
+        return (gg * (1 - y * y) if need_g else None), (gg * g * y * -2 if need_y else None)
+
+
+class SigmoidBackward(ArrayFunction):
+    """``g * y * (1 - y)`` as one op, itself differentiable for double backward."""
+
+    @staticmethod
+    def forward(ctx, g, y):
+        ctx.save_for_backward(g, y)
+        return g * y * (1 - y)
+
+    @staticmethod
+    def backward(ctx, gg):
+        g, y = ctx.saved_tensors
+        need_g, need_y = ctx.needs_input_grad
+        return (gg * y * (1 - y) if need_g else None), (gg * g * (1 - 2 * y) if need_y else None)
 
 
 def _sigmoid(xp, x):

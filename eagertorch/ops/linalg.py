@@ -161,9 +161,12 @@ def _expand_error(shape: tuple, target: tuple, a) -> RuntimeError:
 
 
 # ----- matrix products --------------------------------------------------------------------
-def _matmul_grads(a: Tensor, b: Tensor, g: Tensor, need_a: bool, need_b: bool) -> tuple:
-    """Gradients of ``a @ b`` for every rank combination (1-D operands are promoted/squeezed)."""
-    na, nb = a._data.ndim, b._data.ndim
+def _matmul_grads(a, b, g: Tensor, need_a: bool, need_b: bool, ranks: tuple) -> tuple:
+    """Gradients of ``a @ b`` for every rank combination (1-D operands are promoted/squeezed).
+
+    ``a`` is only needed (may be None otherwise) for b's gradient, and ``b`` for a's.
+    """
+    na, nb = ranks
     ga = gb = None
     if na >= 2 and nb >= 2:
         if need_a:
@@ -202,13 +205,16 @@ class Matmul(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need = ctx.needs_input_grad
+        if need:  # a's gradient reads b and b's reads a; the shapes are kept either way
+            ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
+            ctx.ranks = (a.ndim, b.ndim)
         return a @ b
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        return _matmul_grads(a, b, g, *ctx.needs_input_grad)
+        return _matmul_grads(a, b, g, *ctx.needs_input_grad, ctx.ranks)
 
 
 class Mm(Matmul):
@@ -364,7 +370,9 @@ class _AddMatmul(ArrayFunction):
         beta, alpha = ctx.scales
         need_input, need_1, need_2 = ctx.needs_input_grad[:3]
         gi = (g if beta == 1 else g * beta) if need_input else None
-        g1, g2 = _matmul_grads(m1, m2, g if alpha == 1 else g * alpha, need_1, need_2)
+        g1, g2 = _matmul_grads(
+            m1, m2, g if alpha == 1 else g * alpha, need_1, need_2, (m1.ndim, m2.ndim)
+        )
         return gi, g1, g2, None, None
 
 
