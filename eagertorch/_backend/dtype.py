@@ -163,3 +163,40 @@ def _promote_pair(a: np.dtype, b: np.dtype) -> np.dtype:
     if ca != cb:
         return a if ca > cb else b
     return np.promote_types(a, b)
+
+
+# PyTorch's error messages name dtypes by ScalarType ("Float") or by C++ type ("float").
+_SCALAR_NAMES = {
+    "bool": "Bool",
+    "uint8": "Byte",
+    "int8": "Char",
+    "int16": "Short",
+    "int32": "Int",
+    "int64": "Long",
+    "float16": "Half",
+    "float32": "Float",
+    "float64": "Double",
+}
+_CPP_NAMES = {
+    "bool": "bool",
+    "uint8": "unsigned char",
+    "int8": "signed char",
+    "int16": "short int",
+    "int32": "int",
+    "int64": "long int",
+    "float16": "c10::Half",
+    "float32": "float",
+    "float64": "double",
+}
+
+
+def scalar_name(npdtype) -> str:
+    """PyTorch's ScalarType name of a dtype, as in "Got: Long"."""
+    name = np.dtype(npdtype).name
+    return _SCALAR_NAMES.get(name, name)
+
+
+def cpp_name(npdtype) -> str:
+    """PyTorch's C++ type name of a dtype, as in "float != double"."""
+    name = np.dtype(npdtype).name
+    return _CPP_NAMES.get(name, name)

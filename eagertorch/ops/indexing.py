@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from .._backend.device import array_module
+from .._backend.dtype import cpp_name, scalar_name
 from .._tensor import Tensor, _make, _wrap_dim
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import state
@@ -45,30 +46,6 @@ __all__ = [
 
 _INDEX_DTYPES = (np.dtype(np.int64), np.dtype(np.int32))
 _INT64 = np.dtype(np.int64)
-# PyTorch's ScalarType names, as its error messages spell them.
-_SCALAR_NAMES = {
-    "bool": "Bool",
-    "uint8": "Byte",
-    "int8": "Char",
-    "int16": "Short",
-    "int32": "Int",
-    "int64": "Long",
-    "float16": "Half",
-    "float32": "Float",
-    "float64": "Double",
-}
-# ...and the C type names some other messages use.
-_C_NAMES = {
-    "bool": "bool",
-    "uint8": "unsigned char",
-    "int8": "signed char",
-    "int16": "short int",
-    "int32": "int",
-    "int64": "long int",
-    "float16": "c10::Half",
-    "float32": "float",
-    "float64": "double",
-}
 _BASIC_TYPES = frozenset((int, slice, type(None), type(Ellipsis)))
 _SCALARS = (int, float, bool, np.generic)
 
@@ -86,10 +63,6 @@ def _add_at(a, key, values) -> None:
 def _as1d(a):
     """0-d arrays as 1-element 1-d views, so along-a-dim code covers scalars too."""
     return a.reshape(1) if a.ndim == 0 else a
-
-
-def _scalar_name(a) -> str:
-    return _SCALAR_NAMES.get(a.dtype.name, a.dtype.name)
 
 
 def _out_of_bounds(
@@ -558,8 +531,8 @@ def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) 
     if values._data.dtype != input._data.dtype:
         raise RuntimeError(
             "Index put requires the source and destination dtypes match, got "
-            f"{_scalar_name(input._data)} for the destination and {_scalar_name(values._data)} "
-            "for the source."
+            f"{scalar_name(input._data.dtype)} for the destination and "
+            f"{scalar_name(values._data.dtype)} for the source."
         )
     key = tuple(indices)
     items = _index_items(key, array_module(input._data))
@@ -573,7 +546,7 @@ def _check_long(index: Tensor, name: str) -> None:
         raise TypeError(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
     if index._data.dtype != _INT64:
         raise RuntimeError(
-            f"{name}(): Expected a long tensor for index, but got {_scalar_name(index._data)}"
+            f"{name}(): Expected a long tensor for index, but got {scalar_name(index._data.dtype)}"
         )
 
 
@@ -624,7 +597,8 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     idx = indices._data
     if idx.dtype != _INT64:
         raise RuntimeError(
-            f"torch.take_along_dim(): dtype of indices should be Long but got {_scalar_name(idx)}"
+            "torch.take_along_dim(): dtype of indices should be Long but got "
+            f"{scalar_name(idx.dtype)}"
         )
     x = input._data
     if dim is None:
@@ -965,17 +939,17 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     if idx.ndim > 1:
         raise IndexError(
             f"index_add_(): Index is supposed to be a vector, but got dim: {idx.ndim} with "
-            f"type: {_scalar_name(idx)} and size: {list(idx.shape)}"
+            f"type: {scalar_name(idx.dtype)} and size: {list(idx.shape)}"
         )
     if idx.dtype not in _INDEX_DTYPES:
         raise RuntimeError(
-            f"index_add_(): Expected dtype int32/int64 for index but got: {_scalar_name(idx)}"
+            f"index_add_(): Expected dtype int32/int64 for index but got: {scalar_name(idx.dtype)}"
         )
     x = input._data
     if source._data.dtype != x.dtype:
         raise RuntimeError(
-            f"index_add_(): self ({_scalar_name(x)}) and source ({_scalar_name(source._data)}) "
-            "must have the same scalar type"
+            f"index_add_(): self ({scalar_name(x.dtype)}) and source "
+            f"({scalar_name(source._data.dtype)}) must have the same scalar type"
         )
     dim = _wrap_dim(dim, x.ndim)
     _check_source("index_add_", input, dim, idx, source)
@@ -1011,7 +985,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
     if s.dtype != x.dtype:
         raise RuntimeError(
             "index_copy_(): self and source expected to have the same dtype, but got (self) "
-            f"{_scalar_name(x)} and (source) {_scalar_name(s)}"
+            f"{scalar_name(x.dtype)} and (source) {scalar_name(s.dtype)}"
         )
     dim = _wrap_dim(dim, x.ndim)
     _check_source("index_copy_", input, dim, idx, source)
@@ -1024,7 +998,7 @@ def _check_mask(mask, message: str) -> None:
     if not isinstance(mask, Tensor):
         raise TypeError(f"mask must be a Tensor, not {type(mask).__name__}")
     if mask._data.dtype.kind != "b":
-        raise RuntimeError(message.format(_C_NAMES.get(mask._data.dtype.name)))
+        raise RuntimeError(message.format(cpp_name(mask._data.dtype)))
 
 
 def _fill_value(input: Tensor, value, name: str):
@@ -1134,7 +1108,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     if source._data.dtype != input._data.dtype:
         raise RuntimeError(
             f"masked_scatter_: expected self and source to have same dtypes but got "
-            f"{_scalar_name(input._data)} and {_scalar_name(source._data)}"
+            f"{scalar_name(input._data.dtype)} and {scalar_name(source._data.dtype)}"
         )
     try:
         shape = np.broadcast_shapes(input._data.shape, mask._data.shape)

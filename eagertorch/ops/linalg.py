@@ -14,6 +14,7 @@ import string
 
 from .._backend import dtype as _dt
 from .._backend.device import array_module
+from .._backend.dtype import cpp_name, scalar_name
 from .._tensor import Tensor, _make, _wrap_dim, array_from_data
 from ..autograd.function import ArrayFunction
 from .elementwise import mul
@@ -36,34 +37,6 @@ __all__ = [
     "vdot",
 ]
 
-# PyTorch names dtypes by their C++ type in some messages and by ScalarType in others.
-_CPP_NAMES = {
-    "float16": "c10::Half",
-    "float32": "float",
-    "float64": "double",
-    "int8": "signed char",
-    "int16": "short int",
-    "int32": "int",
-    "int64": "long int",
-    "uint8": "unsigned char",
-    "bool": "bool",
-}
-_SCALAR_NAMES = {
-    "float16": "Half",
-    "float32": "Float",
-    "float64": "Double",
-    "int8": "Char",
-    "int16": "Short",
-    "int32": "Int",
-    "int64": "Long",
-    "uint8": "Byte",
-    "bool": "Bool",
-}
-
-
-def _scalar_name(a) -> str:
-    return _SCALAR_NAMES.get(a.dtype.name, a.dtype.name)
-
 
 def _as_tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else _make(array_from_data(x, copy=False))
@@ -74,8 +47,8 @@ def _check_same_dtype(a, b) -> None:
     if a.dtype != b.dtype:
         raise RuntimeError(
             "expected m1 and m2 to have the same dtype, but got: "
-            f"{_CPP_NAMES.get(a.dtype.name, a.dtype.name)} != "
-            f"{_CPP_NAMES.get(b.dtype.name, b.dtype.name)}"
+            f"{cpp_name(a.dtype)} != "
+            f"{cpp_name(b.dtype)}"
         )
     if a.dtype.kind == "b":
         raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
@@ -145,7 +118,8 @@ def _expand_error(shape: tuple, target: tuple, a) -> RuntimeError:
     """Why ``shape`` (the added term of addmm and friends) does not expand to ``target``."""
     if len(shape) > len(target):
         return RuntimeError(
-            f"expand(torch.{_scalar_name(a)}Tensor{{{list(shape)}}}, size={list(target)}): the "
+            f"expand(torch.{scalar_name(a.dtype)}Tensor{{{list(shape)}}}, size={list(target)}): "
+            "the "
             f"number of sizes provided ({len(target)}) must be greater or equal to the number "
             f"of dimensions in the tensor ({len(shape)})"
         )
@@ -292,7 +266,7 @@ def _check_vectors(a, b) -> None:
     if a.dtype != b.dtype:
         raise RuntimeError(
             "dot : expected both vectors to have same dtype, but found "
-            f"{_scalar_name(a)} and {_scalar_name(b)}"
+            f"{scalar_name(a.dtype)} and {scalar_name(b.dtype)}"
         )
 
 
@@ -316,7 +290,9 @@ def _check_batches(b1, b2) -> None:
     if b1.shape[0] != b2.shape[0] or b1.shape[2] != b2.shape[1]:
         raise _bmm_error(b1.shape[0], b1.shape[2], b2.shape[0], b2.shape[1])
     if b1.dtype != b2.dtype:
-        raise RuntimeError(f"expected scalar type {_scalar_name(b1)} but found {_scalar_name(b2)}")
+        raise RuntimeError(
+            f"expected scalar type {scalar_name(b1.dtype)} but found {scalar_name(b2.dtype)}"
+        )
 
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
@@ -420,7 +396,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
         if input._data.dtype != dt:
             raise RuntimeError(
                 "self and mat2 must have the same dtype, but got "
-                f"{_scalar_name(input._data)} and {_scalar_name(b)}"
+                f"{scalar_name(input._data.dtype)} and {scalar_name(b.dtype)}"
             )
     if a.shape[1] != b.shape[0]:
         raise _mm_error(a.shape, b.shape)
@@ -435,7 +411,7 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor
     if not x.dtype == a.dtype == v.dtype:
         raise RuntimeError(
             "addmv input tensors must have the same dtype, but got "
-            f"{_scalar_name(x)}, {_scalar_name(a)}, and {_scalar_name(v)}"
+            f"{scalar_name(x.dtype)}, {scalar_name(a.dtype)}, and {scalar_name(v.dtype)}"
         )
     n = x.shape[0] if x.ndim == 1 and x.shape[0] != 1 else a.shape[0]
     if a.shape[1] != v.shape[0] or n != a.shape[0]:
@@ -449,8 +425,8 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
     _check_batches(b1, b2)
     if input._data.dtype != b1.dtype:
         raise RuntimeError(
-            f"Input dtypes must be the same, got: input {_CPP_NAMES[input._data.dtype.name]}, "
-            f"batch1: {_CPP_NAMES[b1.dtype.name]}, batch2: {_CPP_NAMES[b2.dtype.name]}"
+            f"Input dtypes must be the same, got: input {cpp_name(input._data.dtype)}, "
+            f"batch1: {cpp_name(b1.dtype)}, batch2: {cpp_name(b2.dtype)}"
         )
     return _add_matmul(
         Baddbmm, input, batch1, batch2, beta, alpha, (b1.shape[0], b1.shape[1], b2.shape[2])

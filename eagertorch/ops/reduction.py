@@ -17,6 +17,7 @@ import numpy as np
 
 from .._backend import dtype as _dt
 from .._backend.device import array_module
+from .._backend.dtype import scalar_name
 from .._tensor import Tensor, _make, _wrap_dim
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import state as _grad_state
@@ -53,21 +54,6 @@ __all__ = [
 _INF = math.inf
 
 # PyTorch's scalar-type names, used in its error messages.
-_SCALAR_NAME = {
-    "bool": "Bool",
-    "uint8": "Byte",
-    "int8": "Char",
-    "int16": "Short",
-    "int32": "Int",
-    "int64": "Long",
-    "float16": "Half",
-    "float32": "Float",
-    "float64": "Double",
-}
-
-
-def _scalar_name(npdtype) -> str:
-    return _SCALAR_NAME[np.dtype(npdtype).name]
 
 
 # ----- dims and shapes ----------------------------------------------------------------------
@@ -221,13 +207,13 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
         if _dt.to_numpy_dtype(dtype).kind != "f":
             raise RuntimeError(
                 "mean(): could not infer output dtype. Optional dtype must be either a "
-                f"floating point or complex dtype. Got: {_scalar_name(_dt.to_numpy_dtype(dtype))}"
+                f"floating point or complex dtype. Got: {scalar_name(_dt.to_numpy_dtype(dtype))}"
             )
         input = input.to(dtype)
     elif input._data.dtype.kind != "f":
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
-            f"or complex dtype. Got: {_scalar_name(input._data.dtype)}"
+            f"or complex dtype. Got: {scalar_name(input._data.dtype)}"
         )
     return Mean.apply(input, _dims(dim, input._data.ndim), keepdim)
 
@@ -788,7 +774,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
     if input._data.dtype.kind != "f":
         raise RuntimeError(
             "linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
-            f"{_scalar_name(input._data.dtype)}"
+            f"{scalar_name(input._data.dtype)}"
         )
     if p is None or p == "fro":
         p = 2
@@ -921,7 +907,7 @@ def _softmax(cls, name: str, kernel: str, input: Tensor, dim, dtype) -> Tensor:
         input = input.to(dtype)
     elif input._data.dtype.kind != "f":
         raise NotImplementedError(
-            f"\"{kernel}\" not implemented for '{_scalar_name(input._data.dtype)}'"
+            f"\"{kernel}\" not implemented for '{scalar_name(input._data.dtype)}'"
         )
     ndim = input._data.ndim
     d = _one_dim(dim, ndim, name)

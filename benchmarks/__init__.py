@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks: eagertorch vs hand-written numpy vs PyTorch (see README.md)."""
