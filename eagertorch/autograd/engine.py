@@ -7,6 +7,8 @@ fills leaves' ``.grad``. Vertices are nodes and leaf Tensors.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .._tensor import Tensor, _make
 from . import anomaly_mode
 from .function import _FREED, Node
@@ -235,7 +237,7 @@ def run(
                     g = grads[i]
                     if g is not None:
                         d = g._data
-                        if d.shape != e[2] or d.dtype != e[3]:
+                        if d.shape != e[2] or (d.dtype is not e[3] and d.dtype != e[3]):
                             g = _fit_gradient(g, e, v, i)
                         slot = get(u)
                         if isinstance(u, Tensor):
@@ -260,12 +262,14 @@ def run(
 
 def _sum(acc: Tensor, g: Tensor, owned) -> Tensor:
     """``acc + g``, in place when ``acc`` is a sum this backward pass made and still owns."""
-    if owned is not None and id(acc) in owned and acc._data.shape == g._data.shape:
+    if owned is None:  # building a graph: the sum must be recorded
+        return acc + g
+    if id(acc) in owned and acc._data.shape == g._data.shape:
         acc._data += g._data
         return acc
-    total = acc + g
-    if owned is not None:
-        owned[id(total)] = total  # kept alive so its id cannot be reused during the pass
+    d = acc._data + g._data  # no graph is being built: add the arrays
+    total = _make(np.asarray(d) if isinstance(d, np.generic) else d)  # 0-d sums give scalars
+    owned[id(total)] = total  # kept alive so its id cannot be reused during the pass
     return total
 
 

@@ -50,14 +50,19 @@ class Node:
     store any attribute on it.
     """
 
-    __slots__ = ("__dict__", "__weakref__", "_edges", "needs_input_grad")
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_edges",
+        "_saved",
+        "_saved_versions",
+        "_to_save",
+        "needs_input_grad",
+    )
 
     # Other state lives in the instance __dict__ only when set; these are the defaults.
-    _saved = ()
-    _saved_versions = ()
     # True once the node has hooks, retained grads or several outputs (engine slow path).
     _extras = False
-    _to_save = ()
     _forward_cls = None
     _hooks = None
     _pre_hooks = None
@@ -288,6 +293,7 @@ class Function(metaclass=FunctionMeta):
     def apply(cls, *args, **kwargs):
         record = state.enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)
         node = cls._backward_cls()
+        node._to_save = node._saved = node._saved_versions = ()
         node.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         separate_setup = cls.setup_context is not Function.setup_context
         with no_grad():
@@ -428,6 +434,7 @@ class ArrayFunction(Function):
         node = cls._backward_cls()
         node.needs_input_grad = needs
         node._edges = edges
+        node._to_save = node._saved = node._saved_versions = ()
         out = cls.forward(node, *raw)
         if type(out) is tuple:
             outs = tuple(_as_array(o) for o in out)

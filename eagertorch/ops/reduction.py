@@ -94,9 +94,27 @@ def _kept(g: Tensor, shape: tuple, dims, keepdim: bool) -> Tensor:
     return g.reshape(_kept_shape(shape, dims))
 
 
+class Broadcast(ArrayFunction):
+    """A reduced gradient copied out over the reduced dims (the backward of sum and mean).
+
+    A fresh array rather than an expand() view: numpy's broadcast_to costs several times
+    more than filling a small array, and the next op would read every element anyway.
+    """
+
+    @staticmethod
+    def forward(ctx, g, shape):
+        out = array_module(g).empty(shape, g.dtype)
+        out[...] = g
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return gg, None  # the engine sums gg back to g's (keepdim) shape
+
+
 def _unreduce(g: Tensor, shape: tuple, dims, keepdim: bool) -> Tensor:
     """Broadcast a reduced gradient back over the reduced dims."""
-    return _kept(g, shape, dims, keepdim).expand(shape)
+    return Broadcast.apply(_kept(g, shape, dims, keepdim), shape)
 
 
 def _one_dim(dim, ndim: int, name: str) -> int:
