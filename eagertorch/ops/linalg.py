@@ -135,24 +135,32 @@ def _expand_error(shape: tuple, target: tuple, a) -> RuntimeError:
 
 
 # ----- matrix products --------------------------------------------------------------------
-def _matmul_grads(a, b, g: Tensor, need_a: bool, need_b: bool, ranks: tuple) -> tuple:
+def _matmul_grads(
+    a, b, g: Tensor, need_a: bool, need_b: bool, ranks: tuple, flags=(False, False)
+) -> tuple:
     """Gradients of ``a @ b`` for every rank combination (1-D operands are promoted/squeezed).
 
     ``a`` is only needed (may be None otherwise) for b's gradient, and ``b`` for a's.
+    ``flags`` (matrices only): the product was ``op(a) @ op(b)`` with op a transpose.
     """
     na, nb = ranks
     ga = gb = None
     if na >= 2 and nb >= 2:
+        # With A' = op(a), B' = op(b): dA' = g @ B'^T and dB' = A'^T @ g. The transposes are
+        # flags of the same op (strided views inside BLAS), never separate nodes.
+        ta, tb = flags
         if need_a:
-            ga = matmul(g, b.mT)
+            ga = Matmul.apply(b, g, tb, True) if ta else Matmul.apply(g, b, False, not tb)
         if need_b:
-            if nb == 2 and na > 2:
+            if tb:
+                gb = Matmul.apply(g, a, True, ta)
+            elif nb == 2 and na > 2 and not ta:
                 # Fold a's batch dims into rows: one GEMM instead of a batch of them and a sum.
                 k, n = a._data.shape[-1], g._data.shape[-1]
                 rows = math.prod(a._data.shape[:-1])
-                gb = matmul(a.reshape(rows, k).mT, g.reshape(rows, n))
+                gb = Matmul.apply(a.reshape(rows, k), g.reshape(rows, n), True, False)
             else:
-                gb = matmul(a.mT, g)
+                gb = Matmul.apply(a, g, not ta, False)
         return ga, gb
     if na == 1 and nb == 1:  # dot: g is 0-d
         return (g * b if need_a else None), (g * a if need_b else None)
@@ -178,17 +186,24 @@ class Matmul(ArrayFunction):
     """``a @ b`` for any ranks; the subclasses below only carry PyTorch's node names."""
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, transpose_a=False, transpose_b=False):
         need = ctx.needs_input_grad
         if need:  # a's gradient reads b and b's reads a; the shapes are kept either way
             ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
             ctx.ranks = (a.ndim, b.ndim)
+            ctx.flags = (transpose_a, transpose_b)
+        if transpose_a:
+            a = a.swapaxes(-1, -2)
+        if transpose_b:
+            b = b.swapaxes(-1, -2)
         return a @ b
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        return _matmul_grads(a, b, g, *ctx.needs_input_grad, ctx.ranks)
+        need = ctx.needs_input_grad
+        grads = _matmul_grads(a, b, g, need[0], need[1], ctx.ranks, ctx.flags)
+        return grads if len(need) == 2 else (*grads, None, None)
 
 
 class Mm(Matmul):
