@@ -40,7 +40,8 @@ def _root_grads(tensors, grad_tensors, create_graph: bool) -> list:
                 raise RuntimeError(
                     f"grad can be implicitly created only for real scalar outputs but got {t.dtype}"
                 )
-            g = _make(t.xp.ones_like(t._data))
+            d = t._data
+            g = _make(t.xp.ones(d.shape, d.dtype))  # ones_like is several times slower
         else:
             if not isinstance(g, Tensor):
                 g = _make(t.xp.asarray(g, dtype=t._data.dtype))

@@ -65,6 +65,23 @@ SPECS = [
         ),
     ),
     OpSpec(
+        "fmod",
+        torch.fmod,
+        np.fmod,
+        2,
+        valid=lambda a, b: (
+            np.all(np.abs(b) > 0.3)
+            and np.all(np.abs(np.fmod(*np.broadcast_arrays(a, b))) > 0.05)
+            and np.all(
+                np.abs(
+                    np.abs(np.fmod(*np.broadcast_arrays(a, b)))
+                    - np.abs(np.broadcast_arrays(a, b)[1])
+                )
+                > 0.05
+            )
+        ),
+    ),
+    OpSpec(
         "floor_divide",
         torch.floor_divide,
         np.floor_divide,

@@ -223,3 +223,17 @@ def test_isclose_allclose_equal():
     assert torch.allclose(a, a + 1e-9) and torch.equal(a, a.clone())
     assert not torch.equal(a, torch.tensor([1.0]))
     assert torch.isclose(a, torch.tensor([1.0, 2.1])).tolist() == [True, False]
+
+
+def test_float_power_computes_in_float64_with_gradients_like_pytorch():
+    a = torch.tensor([0.5, 2.0], requires_grad=True)
+    b = torch.tensor([1.5, 3.0], requires_grad=True)
+    out = torch.float_power(a, b)
+    assert out.dtype is torch.float64
+    assert_close(out, np.float_power([0.5, 2.0], [1.5, 3.0]))
+    assert torch.autograd.gradcheck(
+        torch.float_power,
+        (a.double().detach().requires_grad_(), b.double().detach().requires_grad_()),
+    )
+    out.sum().backward()
+    assert a.grad.dtype is torch.float32
