@@ -69,15 +69,15 @@ class Adagrad(Optimizer):
             "fused": fused,
         }
         super().__init__(params, defaults)
+        # PyTorch creates Adagrad's state up front (groups added later get it lazily).
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p, initial_accumulator_value)
+                self._init_state(p, self.state[p], group)
 
-    def _init_state(self, p, initial_accumulator_value: float) -> dict:
-        state = self.state[p]
+    def _init_state(self, p, state: dict, group: dict) -> None:
         state["step"] = _scalar_state(0.0)
-        state["sum"] = _make(array_module(p._data).full_like(p._data, initial_accumulator_value))
-        return state
+        value = group["initial_accumulator_value"]
+        state["sum"] = _make(array_module(p._data).full_like(p._data, value))
 
     def step(self, closure=None):
         """Update the parameters once; ``closure`` re-evaluates the model and returns the loss."""
@@ -88,13 +88,7 @@ class Adagrad(Optimizer):
             eps = group["eps"]
             weight_decay = group["weight_decay"]
             maximize = group["maximize"]
-            for p in group["params"]:
-                g = p._grad
-                if g is None:
-                    continue
-                state = self.state[p]
-                if not state:  # a group added after construction
-                    state = self._init_state(p, group["initial_accumulator_value"])
+            for p, g, state in self._params_with_grad(group):
                 step = _increment_step(state)
                 param = p._data
                 xp = array_module(param)

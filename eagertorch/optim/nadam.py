@@ -76,6 +76,12 @@ class NAdam(Optimizer):
         }
         super().__init__(params, defaults)
 
+    def _init_state(self, p, state: dict, group: dict) -> None:
+        state["step"] = _scalar_state(0.0)
+        state["mu_product"] = _scalar_state(1.0)
+        state["exp_avg"] = _zeros_state(p)
+        state["exp_avg_sq"] = _zeros_state(p)
+
     def step(self, closure=None):
         """Update the parameters once; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
@@ -87,16 +93,7 @@ class NAdam(Optimizer):
             momentum_decay = group["momentum_decay"]
             decoupled = group["decoupled_weight_decay"]
             maximize = group["maximize"]
-            for p in group["params"]:
-                g = p._grad
-                if g is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = _scalar_state(0.0)
-                    state["mu_product"] = _scalar_state(1.0)
-                    state["exp_avg"] = _zeros_state(p)
-                    state["exp_avg_sq"] = _zeros_state(p)
+            for p, g, state in self._params_with_grad(group):
                 step = _increment_step(state)
                 param = p._data
                 xp = array_module(param)

@@ -284,6 +284,23 @@ class Optimizer:
         """Update the parameters once; ``closure`` re-evaluates the model and returns the loss."""
         raise NotImplementedError
 
+    def _params_with_grad(self, group: dict):
+        """``(param, grad, state)`` for each parameter of ``group`` that has a gradient.
+
+        Parameters without one are skipped; a parameter's state is filled by ``_init_state``
+        on its first update.
+        """
+        for p in group["params"]:
+            g = p._grad
+            if g is not None:
+                state = self.state[p]
+                if not state:
+                    self._init_state(p, state, group)
+                yield p, g, state
+
+    def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
+        """Fill a parameter's empty state; optimizers that keep state override this."""
+
     @staticmethod
     def _evaluate(closure: Callable[[], Any] | None):
         """The closure's loss, computed with grad mode on (``None`` without a closure)."""

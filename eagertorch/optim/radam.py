@@ -71,6 +71,11 @@ class RAdam(Optimizer):
         }
         super().__init__(params, defaults)
 
+    def _init_state(self, p, state: dict, group: dict) -> None:
+        state["step"] = _scalar_state(0.0)
+        state["exp_avg"] = _zeros_state(p)
+        state["exp_avg_sq"] = _zeros_state(p)
+
     def step(self, closure=None):
         """Update the parameters once; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
@@ -82,15 +87,7 @@ class RAdam(Optimizer):
             decoupled = group["decoupled_weight_decay"]
             maximize = group["maximize"]
             rho_inf = 2 / (1 - beta2) - 1
-            for p in group["params"]:
-                g = p._grad
-                if g is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = _scalar_state(0.0)
-                    state["exp_avg"] = _zeros_state(p)
-                    state["exp_avg_sq"] = _zeros_state(p)
+            for p, g, state in self._params_with_grad(group):
                 step = _increment_step(state)
                 param = p._data
                 xp = array_module(param)

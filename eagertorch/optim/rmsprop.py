@@ -73,6 +73,14 @@ class RMSprop(Optimizer):
         }
         super().__init__(params, defaults)
 
+    def _init_state(self, p, state: dict, group: dict) -> None:
+        state["step"] = _scalar_state(0.0)
+        state["square_avg"] = _zeros_state(p)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = _zeros_state(p)
+        if group["centered"]:
+            state["grad_avg"] = _zeros_state(p)
+
     def step(self, closure=None):
         """Update the parameters once; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
@@ -84,18 +92,7 @@ class RMSprop(Optimizer):
             momentum = group["momentum"]
             centered = group["centered"]
             maximize = group["maximize"]
-            for p in group["params"]:
-                g = p._grad
-                if g is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = _scalar_state(0.0)
-                    state["square_avg"] = _zeros_state(p)
-                    if momentum > 0:
-                        state["momentum_buffer"] = _zeros_state(p)
-                    if centered:
-                        state["grad_avg"] = _zeros_state(p)
+            for p, g, state in self._params_with_grad(group):
                 _increment_step(state)
                 param = p._data
                 xp = array_module(param)
