@@ -379,50 +379,35 @@ def multinomial(
 
 
 # ----- _like and new_* forms -----------------------------------------------------------------
-def _like(fn, input: Tensor, dtype, device, requires_grad, **kw):
-    return fn(
-        input._data.shape,
-        dtype=dtype or input.dtype,
-        device=device or input.device,
-        requires_grad=requires_grad,
-        **kw,
-    )
+def _like(fn):
+    """``fn_like(input, ...)``: ``fn`` with ``input``'s shape, dtype and device by default."""
+
+    def like(
+        input: Tensor,
+        *,
+        dtype=None,
+        layout=None,
+        device=None,
+        requires_grad: bool = False,
+        memory_format=None,
+    ) -> Tensor:
+        return fn(
+            input._data.shape,
+            dtype=dtype or input.dtype,
+            device=device or input.device,
+            requires_grad=requires_grad,
+        )
+
+    like.__name__ = like.__qualname__ = fn.__name__ + "_like"
+    like.__doc__ = f"``{fn.__name__}`` shaped like ``input`` (its dtype and device by default)."
+    return like
 
 
-def zeros_like(
-    input: Tensor,
-    *,
-    dtype=None,
-    layout=None,
-    device=None,
-    requires_grad: bool = False,
-    memory_format=None,
-) -> Tensor:
-    return _like(zeros, input, dtype, device, requires_grad)
-
-
-def ones_like(
-    input: Tensor,
-    *,
-    dtype=None,
-    layout=None,
-    device=None,
-    requires_grad: bool = False,
-    memory_format=None,
-) -> Tensor:
-    return _like(ones, input, dtype, device, requires_grad)
-
-
-def empty_like(
-    input: Tensor,
-    *,
-    dtype=None,
-    layout=None,
-    device=None,
-    requires_grad: bool = False,
-    memory_format=None,
-) -> Tensor:
-    return _like(empty, input, dtype, device, requires_grad)
+zeros_like = _like(zeros)
+ones_like = _like(ones)
+empty_like = _like(empty)
+rand_like = _like(rand)
+randn_like = _like(randn)
 
 
 def full_like(
@@ -442,30 +427,6 @@ def full_like(
         device=device or input.device,
         requires_grad=requires_grad,
     )
-
-
-def rand_like(
-    input: Tensor,
-    *,
-    dtype=None,
-    layout=None,
-    device=None,
-    requires_grad: bool = False,
-    memory_format=None,
-) -> Tensor:
-    return _like(rand, input, dtype, device, requires_grad)
-
-
-def randn_like(
-    input: Tensor,
-    *,
-    dtype=None,
-    layout=None,
-    device=None,
-    requires_grad: bool = False,
-    memory_format=None,
-) -> Tensor:
-    return _like(randn, input, dtype, device, requires_grad)
 
 
 def randint_like(
