@@ -1,0 +1,3 @@
+"""nn: normalization (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn: sparse (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn: vision (being written)."""
+
+__all__: list[str] = []

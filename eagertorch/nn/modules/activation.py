@@ -1,0 +1,3 @@
+"""nn: activation (being written)."""
+
+__all__: list[str] = []

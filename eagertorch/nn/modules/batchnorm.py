@@ -1,0 +1,3 @@
+"""nn: batchnorm (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn: conv (being written)."""
+
+__all__: list[str] = []

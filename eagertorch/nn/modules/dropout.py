@@ -1,0 +1,3 @@
+"""nn: dropout (being written)."""
+
+__all__: list[str] = []

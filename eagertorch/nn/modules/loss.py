@@ -1,0 +1,3 @@
+"""nn: loss (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn: pooling (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn: upsampling (being written)."""
+
+__all__: list[str] = []
