@@ -38,7 +38,31 @@ def set_printoptions(
     _Options.sci_mode = sci_mode
 
 
+def _padded(fmt, candidates):
+    """Right-justify every element to the widest one, as PyTorch aligns its columns."""
+    width = max(len(fmt(x)) for x in candidates)
+    return lambda x: fmt(x).rjust(width)
+
+
 def _float_formatter(a: np.ndarray):
+    a = _shown(a)
+    fmt = _float_format(a)
+    finite = a[np.isfinite(a)]  # PyTorch sizes columns by the finite values only
+    return _padded(fmt, [finite.max(), finite.min()] if finite.size else [np.nan])
+
+
+def _shown(a: np.ndarray) -> np.ndarray:
+    """The elements a summarised print shows: ``edgeitems`` from each end of every dim."""
+    if a.size <= _Options.threshold:
+        return a
+    e = _Options.edgeitems
+    for axis in range(a.ndim):
+        if a.shape[axis] > 2 * e:
+            a = np.concatenate([a.take(range(e), axis), a.take(range(-e, 0), axis)], axis)
+    return a
+
+
+def _float_format(a: np.ndarray):
     finite = a[np.isfinite(a)]
     p = _Options.precision
     if finite.size == 0:
@@ -76,8 +100,10 @@ def _body(a: np.ndarray, indent: int) -> str:
     if a.dtype.kind == "f":
         kwargs["formatter"] = {"float_kind": _float_formatter(a.astype(np.float64))}
     elif a.dtype.kind == "b":
-        kwargs["formatter"] = {"bool": lambda x: "True" if x else "False"}
-    return np.array2string(a, **kwargs)
+        widest = [False] if not a.all() else [True]
+        kwargs["formatter"] = {"bool": _padded(lambda x: "True" if x else "False", widest)}
+    # PyTorch writes an elided run of elements as " ..." (one column wider than numpy's).
+    return np.array2string(a, **kwargs).replace(", ...,", ",  ...,")
 
 
 def tensor_repr(t, prefix: str = "tensor(") -> str:
