@@ -125,3 +125,52 @@ def tensor_repr(t, prefix: str = "tensor(") -> str:
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
     return prefix + body + "".join(", " + s for s in suffixes) + ")"
+
+
+def tensor_html(t) -> str:
+    """Jupyter's rich view: a summary table and an inline SVG histogram of the values."""
+    import html
+
+    a = t._host()
+    rows = [
+        ("shape", str(tuple(a.shape))),
+        ("dtype", str(t.dtype)),
+        ("device", str(t.device)),
+    ]
+    if t._grad_fn is not None:
+        rows.append(("grad_fn", t._grad_fn.name()))
+    elif t._requires_grad:
+        rows.append(("requires_grad", "True"))
+    hist = ""
+    if a.size and a.dtype.kind in "fiub":
+        values = a.astype(np.float64).ravel()
+        finite = values[np.isfinite(values)]
+        if finite.size:
+            rows += [
+                ("min", f"{finite.min():.4g}"),
+                ("max", f"{finite.max():.4g}"),
+                ("mean", f"{finite.mean():.4g}"),
+            ]
+            hist = _histogram_svg(finite)
+        if a.dtype.kind == "f":
+            rows.append(
+                ("NaN / Inf", f"{int(np.isnan(values).sum())} / {int(np.isinf(values).sum())}")
+            )
+    cells = "".join(
+        f"<tr><th style='text-align:left'>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in rows
+    )
+    return f"<div><table>{cells}</table>{hist}</div>"
+
+
+def _histogram_svg(values: np.ndarray, bins: int = 24, width: int = 192, height: int = 40) -> str:
+    counts, _ = np.histogram(values, bins=bins)
+    bar = width / bins
+    top = counts.max() or 1
+    rects = "".join(
+        f'<rect x="{i * bar:.1f}" y="{height - height * c / top:.1f}" width="{bar - 1:.1f}" '
+        f'height="{height * c / top:.1f}" fill="#4a7ab5"/>'
+        for i, c in enumerate(counts)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">{rects}</svg>'
+    )

@@ -448,6 +448,11 @@ class Tensor:
 
         return tensor_repr(self)
 
+    def _repr_html_(self) -> str:
+        from ._printing import tensor_html
+
+        return tensor_html(self)
+
     def __format__(self, spec: str) -> str:
         if self._data.ndim == 0:
             return format(self.item(), spec)

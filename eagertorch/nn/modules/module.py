@@ -7,6 +7,7 @@ checkpoints and code move between the two libraries unchanged.
 
 from __future__ import annotations
 
+import html
 import itertools
 from collections import OrderedDict, namedtuple
 
@@ -512,6 +513,39 @@ class Module:
         if len(lines) == 1 and not self._modules:
             return head + lines[0] + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+    def _repr_html_(self) -> str:
+        """Jupyter's rich view: the parameter tree with shapes, counts and frozen flags."""
+        rows = []
+        total = trainable = 0
+        for prefix, module in self.named_modules():
+            depth = prefix.count(".") + (1 if prefix else 0)
+            indent = "&nbsp;" * 4 * depth
+            title = html.escape(prefix.rpartition(".")[2] or type(self).__name__)
+            rows.append(
+                f"<tr><td>{indent}<b>{title}</b> <i>{html.escape(type(module).__name__)}</i>"
+                "</td><td></td><td></td><td></td></tr>"
+            )
+            for name, p in module.named_parameters(recurse=False):
+                n = p.numel()
+                total += n
+                trainable += n if p.requires_grad else 0
+                frozen = "" if p.requires_grad else "frozen"
+                rows.append(
+                    f"<tr><td>{indent}&nbsp;&nbsp;&nbsp;&nbsp;{html.escape(name)}</td>"
+                    f"<td>{tuple(p.shape)}</td><td style='text-align:right'>{n:,}</td>"
+                    f"<td>{frozen}</td></tr>"
+                )
+        head = (
+            "<tr><th style='text-align:left'>module / parameter</th><th>shape</th>"
+            "<th>count</th><th></th></tr>"
+        )
+        foot = (
+            f"<tr><th style='text-align:left'>total</th><td></td>"
+            f"<td style='text-align:right'>{total:,}</td>"
+            f"<td>{total - trainable:,} frozen</td></tr>"
+        )
+        return f"<table>{head}{''.join(rows)}{foot}</table>"
 
     def __setstate__(self, state) -> None:
         self.__dict__.update(state)
