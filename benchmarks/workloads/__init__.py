@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from . import core, optim, startup
+from . import core, data, optim, startup
 
-_FAMILIES = (core, optim, startup)
+_FAMILIES = (core, optim, data, startup)
 _KIND_ORDER = "WIMG"  # workloads, import, memory, GPU: the order of BENCHMARKS.md
 
 

@@ -1,0 +1,5 @@
+"""Utilities built on the core: ``eagertorch.utils.data`` (datasets, samplers, DataLoader)."""
+
+from . import data
+
+__all__ = ["data"]
