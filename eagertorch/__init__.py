@@ -45,6 +45,8 @@ from .ops.creation import (
     LongTensor,
     ShortTensor,
 )
+from .random import get_rng_state, set_rng_state
+from .serialization import load, save
 
 half = float16
 float = float32
