@@ -29,12 +29,17 @@ class _Box:
     width: float = 0.0
 
 
-@dataclass
+@dataclass(repr=False)
 class TapeGraph:
     """The recorded operations reachable from a tensor, ready to render."""
 
     boxes: dict = field(default_factory=dict)
     edges: list = field(default_factory=list)  # (from id, to id): input -> consumer
+
+    def __repr__(self) -> str:
+        ops = sum(box.kind == "op" for box in self.boxes.values())
+        leaves = sum(box.kind == "leaf" for box in self.boxes.values())
+        return f"<TapeGraph: {ops} ops, {leaves} leaves; .source for DOT, .svg() to draw>"
 
     @property
     def source(self) -> str:

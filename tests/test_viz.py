@@ -52,3 +52,10 @@ def test_a_leaf_result_draws_as_a_single_box(tmp_path):
     graph.save(tmp_path / "g.svg")
     assert (tmp_path / "g.dot").read_text().startswith("digraph")
     assert (tmp_path / "g.svg").read_text().startswith("<svg")
+
+
+def test_plain_repr_is_a_one_line_summary():
+    m, loss = _model_loss()
+    assert repr(viz.draw(loss, dict(m.named_parameters()))) == (
+        "<TapeGraph: 5 ops, 2 leaves; .source for DOT, .svg() to draw>"
+    )
