@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from .._backend.random import numpy_generator
 from .._tensor import Tensor, _make
 from ..autograd.grad_mode import no_grad
 from ..ops.creation import empty_like, eye, zeros_like
-from ..ops.elementwise import where
 
 __all__ = [
     "calculate_gain",
@@ -74,7 +76,7 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
 def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
     mode = mode.lower()
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+        raise ValueError(f"Mode {mode} not supported, please use one of ['fan_in', 'fan_out']")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
 
@@ -89,6 +91,58 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
         return tensor.normal_(mean, std, generator=generator)
 
 
+# Acklam's rational approximation of the standard normal quantile (relative error < 1.2e-9).
+_Q_A = (
+    -3.969683028665376e01,
+    2.209460984245205e02,
+    -2.759285104469687e02,
+    1.383577518672690e02,
+    -3.066479806614716e01,
+    2.506628277459239e00,
+)
+_Q_B = (
+    -5.447609879822406e01,
+    1.615858368580409e02,
+    -1.556989798598866e02,
+    6.680131188771972e01,
+    -1.328068155288572e01,
+)
+_Q_C = (
+    -7.784894002430293e-03,
+    -3.223964580411365e-01,
+    -2.400758277161838e00,
+    -2.549732539343734e00,
+    4.374664141464968e00,
+    2.938163982698783e00,
+)
+_Q_D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00)
+
+
+def _horner(coefs, x):
+    out = np.full_like(x, coefs[0])
+    for c in coefs[1:]:
+        out = out * x + c
+    return out
+
+
+def _normal_quantile(p: np.ndarray) -> np.ndarray:
+    """The standard normal inverse CDF of float64 probabilities in (0, 1)."""
+    low = np.minimum(p, 1 - p)
+    x = np.empty_like(p)
+    central = low > 0.02425
+    q = p[central] - 0.5
+    r = q * q
+    x[central] = q * _horner(_Q_A, r) / (_horner(_Q_B, r) * r + 1)
+    t = np.sqrt(-2 * np.log(low[~central]))
+    z = _horner(_Q_C, t) / (_horner(_Q_D, t) * t + 1)
+    x[~central] = np.where(p[~central] < 0.5, z, -z)
+    return x
+
+
+def _normal_cdf(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
 def trunc_normal_(
     tensor: Tensor,
     mean: float = 0.0,
@@ -97,15 +151,22 @@ def trunc_normal_(
     b: float = 2.0,
     generator=None,
 ) -> Tensor:
-    """Normal(mean, std) restricted to [a, b]: out-of-range draws are redrawn."""
+    """Normal(mean, std) restricted to [a, b], by inverting the CDF (as PyTorch).
+
+    Any interval works, even far in a tail where redrawing out-of-range values would
+    practically never finish: the interval is mirrored into the lower tail, where the
+    probabilities stay representable.
+    """
+    alpha, beta = (a - mean) / std, (b - mean) / std
+    flip = alpha + beta > 0
+    if flip:
+        alpha, beta = -beta, -alpha
+    lo, hi = _normal_cdf(alpha), _normal_cdf(beta)
+    u = lo + (hi - lo) * numpy_generator(generator).random(tuple(tensor.shape))
+    z = _normal_quantile(u)
+    values = np.clip(mean + std * (-z if flip else z), a, b)
     with no_grad():
-        tensor.normal_(mean, std, generator=generator)
-        outside = (tensor < a) | (tensor > b)
-        while outside.any():
-            fresh = empty_like(tensor).normal_(mean, std, generator=generator)
-            tensor.copy_(where(outside, fresh, tensor))
-            outside = (tensor < a) | (tensor > b)
-        return tensor
+        return tensor.copy_(_make(values.astype(tensor._data.dtype)))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
