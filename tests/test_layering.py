@@ -14,9 +14,11 @@ ALLOWED = {
     "backend": set(),
     "core": {"backend"},
     "ops": {"backend", "core"},
-    "nn": {"backend", "core", "ops"},
+    # DistributedDataParallel lives in nn.parallel (PyTorch's name) and uses the collectives.
+    "nn": {"backend", "core", "ops", "distributed"},
     "optim": {"backend", "core"},
     "data": {"backend", "core"},
+    "distributed": {"backend", "core"},
 }
 
 
@@ -36,6 +38,8 @@ def _layer(module: str) -> str:
         return "nn"
     if head == "optim":
         return "optim"
+    if head == "distributed":
+        return "distributed"
     if parts[:2] == ["utils", "data"]:
         return "data"
     return "tooling"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from . import core, data, optim, startup
+from . import core, data, distributed, optim, startup
 
-_FAMILIES = (core, optim, data, startup)
+_FAMILIES = (core, optim, data, startup, distributed)
 _KIND_ORDER = "WIMG"  # workloads, import, memory, GPU: the order of BENCHMARKS.md
 
 

@@ -1,5 +1,5 @@
 """``eagertorch.nn``: Modules, Parameters, layers, losses, ``functional`` and ``init``."""
 
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .modules import *
 from .parameter import Parameter

@@ -1,0 +1,5 @@
+"""``eagertorch.nn.parallel``: ``DistributedDataParallel`` (data parallelism over MPI)."""
+
+from .distributed import DistributedDataParallel
+
+__all__ = ["DistributedDataParallel"]
