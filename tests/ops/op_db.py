@@ -2,7 +2,8 @@
 
 Adding an op = adding a spec in the family's ``specs_<family>.py``. Each spec says how to
 call the op on Tensors, a numpy reference, the input shapes and value domain, extra
-arguments, and whether it supports double backward.
+arguments, and whether it supports double backward. ``test_op_db.py`` hands each spec to
+``eagertorch.testing.check_op`` (``OpSpec.check_op_options``), the tool users get too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
 
+from eagertorch import float32, float64
 from eagertorch.testing.strategies import broadcastable_shapes
 
 
@@ -46,9 +48,32 @@ class OpSpec:
     # float32 forward tolerance against the float64 reference.
     f32_rtol: float = 1e-4
     f32_atol: float = 1e-5
+    # Inputs may be non-contiguous views ("any"), or must be contiguous ("contiguous").
+    layout: str = "any"
+    # Backward linearity and adjoint consistency (no finite differences).
+    algebraic: bool = True
 
     def shape_strategy(self):
         return (self.shapes or _broadcast(self.nargs))()
+
+    def check_op_options(self) -> dict:
+        """This spec as keyword arguments of ``eagertorch.testing.check_op``."""
+        return dict(
+            reference=self.ref,
+            order=0 if not self.grad else 1 if not self.gradgrad else 2,
+            shapes=self.shape_strategy(),
+            kwargs=self.kwargs,
+            low=self.low,
+            high=self.high,
+            valid=self.valid,
+            diff_args=self.diff_args,
+            output=self.output,
+            rtol={float64: self.rtol, float32: self.f32_rtol},
+            atol={float64: self.atol, float32: self.f32_atol},
+            layout=self.layout,
+            algebraic=self.algebraic,
+            name=self.name,
+        )
 
     def __repr__(self) -> str:
         return self.name

@@ -13,92 +13,14 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import eagertorch as torch
-from eagertorch.testing.strategies import shapes
+from eagertorch.testing.strategies import advanced_indices, arrays, basic_indices, shapes
 from tests.ops.op_db import OpSpec
 
 
-# ----- strategies ----------------------------------------------------------------------------
+# ----- strategies (index keys come from eagertorch.testing.strategies) ----------------------
 def _ints(shape, low: int, high: int):
     """int64 arrays in [low, high] (an empty range only for empty shapes)."""
-    return hnp.arrays(np.int64, shape, elements=st.integers(low, max(low, high)))
-
-
-def _index_shape(draw, size: int, max_dims: int = 2):
-    """An index array's shape; empty whenever there is nothing to index."""
-    shape = draw(shapes(0, max_dims, 0, 3))
-    return shape if size > 0 else (0,)
-
-
-@st.composite
-def _slice(draw, size: int):
-    bound = st.none() | st.integers(-size - 1, size + 1)
-    return slice(draw(bound), draw(bound), draw(st.sampled_from([None, 1, 2, 3])))
-
-
-def _with_nones(draw, items: list) -> list:
-    for _ in range(draw(st.integers(0, 2))):
-        items.insert(draw(st.integers(0, len(items))), None)
-    return items
-
-
-def _dims_and_ellipsis(draw, ndim: int):
-    """Which dims the key names: a prefix, and a suffix after an Ellipsis."""
-    k = draw(st.integers(0, ndim))
-    p = draw(st.integers(0, k)) if draw(st.booleans()) else k
-    return list(range(p)), list(range(ndim - (k - p), ndim)), p < k or draw(st.booleans())
-
-
-def _pack(draw, items: list):
-    if len(items) == 1 and draw(st.booleans()):
-        return items[0]
-    return tuple(items)
-
-
-@st.composite
-def basic_keys(draw, shape):
-    """Ints, slices with steps, None and Ellipsis."""
-    head, tail, ellipsis = _dims_and_ellipsis(draw, len(shape))
-
-    def item(d):
-        s = shape[d]
-        if s > 0 and draw(st.booleans()):
-            return draw(st.integers(-s, s - 1))
-        return draw(_slice(s))
-
-    items = [item(d) for d in head] + ([Ellipsis] if ellipsis else []) + [item(d) for d in tail]
-    return _pack(draw, _with_nones(draw, items))
-
-
-@st.composite
-def advanced_keys(draw, shape, unique: bool = False):
-    """Integer arrays (with repeats unless ``unique``) or a bool mask, among slices and None."""
-    ndim = len(shape)
-    if ndim == 0:
-        return draw(st.sampled_from([True, False, np.array(True)]))
-    items = [draw(_slice(s)) if draw(st.booleans()) else slice(None) for s in shape]
-    if draw(st.booleans()):
-        start = draw(st.integers(0, ndim - 1))
-        stop = draw(st.integers(start + 1, min(ndim, start + 2)))
-        mask = draw(hnp.arrays(np.bool_, shape[start:stop]))
-        items[start:stop] = [mask]
-    else:
-        dims = draw(st.lists(st.integers(0, ndim - 1), min_size=1, max_size=2, unique=True))
-        sizes = [shape[d] for d in dims]
-        if unique:
-            n = draw(st.integers(0, min(sizes)))
-            arrays = [np.array(draw(st.permutations(range(s)))[:n], np.int64) for s in sizes]
-        else:
-            ishape = _index_shape(draw, min(sizes))
-            arrays = [draw(_ints(ishape, -s, s - 1)) for s in sizes]
-        for d, a in zip(dims, arrays):
-            items[d] = a.tolist() if draw(st.booleans()) and a.ndim == 1 else a
-    if draw(st.booleans()):
-        # Leave out the trailing full slices, or name them with an Ellipsis.
-        while items and isinstance(items[-1], slice) and items[-1] == slice(None):
-            items.pop()
-        if draw(st.booleans()):
-            items.append(Ellipsis)
-    return _pack(draw, _with_nones(draw, items))
+    return arrays(np.int64, shape, low, max(low, high))
 
 
 def _key_kwargs(keys, **kw):
@@ -354,14 +276,14 @@ SPECS = [
         _getitem,
         _getitem,
         shapes=lambda: shapes(0, 3).map(lambda s: (s,)),
-        kwargs=_key_kwargs(basic_keys),
+        kwargs=_key_kwargs(basic_indices),
     ),
     OpSpec(
         "getitem_advanced",
         _getitem,
         _getitem,
         shapes=lambda: shapes(0, 3).map(lambda s: (s,)),
-        kwargs=_key_kwargs(advanced_keys),
+        kwargs=_key_kwargs(advanced_indices),
     ),
     OpSpec(
         "setitem_scalar_tensor",
@@ -369,7 +291,7 @@ SPECS = [
         _setitem_ref,
         2,
         shapes=lambda: shapes(0, 3).map(lambda s: (s, ())),
-        kwargs=lambda shp: (basic_keys(shp[0]) | advanced_keys(shp[0], unique=True)).map(
+        kwargs=lambda shp: (basic_indices(shp[0]) | advanced_indices(shp[0], unique=True)).map(
             lambda key: {"key": key}
         ),
     ),

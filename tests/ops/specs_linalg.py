@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 import eagertorch as torch
+from eagertorch.testing.strategies import broadcastable_shapes
 from eagertorch.testing.strategies import shapes as any_shapes
 from tests.ops.op_db import OpSpec
 
@@ -17,9 +17,9 @@ def _matmul_shapes():
     """Every rank combination of matmul (1-D operands, broadcast batch dims, size 0 and 1)."""
 
     def draw(min_side):
-        return hnp.mutually_broadcastable_shapes(
+        return broadcastable_shapes(
             signature=np.matmul.signature, max_dims=2, min_side=min_side, max_side=3
-        ).map(lambda r: r.input_shapes)
+        )
 
     return st.one_of(draw(1), draw(0))
 

@@ -10,17 +10,11 @@ from hypothesis import strategies as st
 
 import eagertorch as torch
 from eagertorch.ops.shape import pad
-from eagertorch.testing.strategies import axes, broadcastable_shapes, shapes
+from eagertorch.testing.strategies import axes, axis, broadcastable_shapes, reshape_targets, shapes
 from tests.ops.op_db import OpSpec
 
 
 # ----- strategies ------------------------------------------------------------------------
-def _dim(ndim: int, extra: int = 0):
-    """A dim of an ``ndim``-dim tensor (``extra`` more for ops that insert one), maybe negative."""
-    n = max(ndim + extra, 1)
-    return st.integers(-n, n - 1)
-
-
 def _one(shape_strategy):
     return lambda: shape_strategy.map(lambda s: (s,))
 
@@ -30,40 +24,20 @@ def _same(n, **kw):
 
 
 def _dim_kwarg(name, extra=0):
-    return lambda s: _dim(len(s[0]), extra).map(lambda d: {name: d})
+    return lambda s: axis(len(s[0]), extra).map(lambda d: {name: d})
 
 
 def _diagonal_kwarg(s):
     return st.integers(-3, 3).map(lambda k: {"diagonal": k})
 
 
-@st.composite
-def _reshape_target(draw, shape):
-    """Another shape with as many elements: dims permuted, 1s inserted, neighbours merged,
-    and maybe one size given as -1."""
-    sizes = list(draw(st.permutations(list(shape))))
-    for _ in range(draw(st.integers(0, 2))):
-        sizes.insert(draw(st.integers(0, len(sizes))), 1)
-    merged = []
-    for s in sizes:
-        if merged and draw(st.booleans()):
-            merged[-1] *= s
-        else:
-            merged.append(s)
-    target = tuple(merged)
-    if target and math.prod(target) > 0 and draw(st.booleans()):
-        i = draw(st.integers(0, len(target) - 1))
-        target = (*target[:i], -1, *target[i + 1 :])
-    return target
-
-
 def _reshape_kwargs(s):
-    return _reshape_target(s[0]).map(lambda t: {"shape": t})
+    return reshape_targets(s[0]).map(lambda t: {"shape": t})
 
 
 def _reshape_pair():
     return shapes().flatmap(
-        lambda s: _reshape_target(s).map(lambda t: (s, np.empty(s).reshape(t).shape))
+        lambda s: reshape_targets(s).map(lambda t: (s, np.empty(s).reshape(t).shape))
     )
 
 
@@ -72,7 +46,7 @@ def _flatten_kwargs(draw, shape):
     n = len(shape)
     if n == 0:
         return {}
-    start, end = draw(st.tuples(_dim(n), _dim(n)).filter(lambda p: p[0] % n < p[1] % n))
+    start, end = draw(st.tuples(axis(n), axis(n)).filter(lambda p: p[0] % n < p[1] % n))
     return {"start_dim": start, "end_dim": end}
 
 
@@ -86,7 +60,7 @@ def _flatten_ref(x, start_dim=0, end_dim=-1):
 
 @st.composite
 def _unflatten_kwargs(draw, shape):
-    dim = draw(_dim(len(shape)))
+    dim = draw(axis(len(shape)))
     size = shape[dim]
     if size == 0:
         return {"dim": dim, "sizes": (draw(st.integers(0, 2)), 0)}
@@ -111,7 +85,7 @@ def _squeeze_kwargs(draw, shape):
     if kind == "none":
         return {}
     if kind == "int":
-        return {"dim": draw(_dim(n))}
+        return {"dim": draw(axis(n))}
     return {"dim": draw(axes(n, min_size=0))}
 
 
@@ -127,7 +101,7 @@ def _squeeze_ref(x, dim=None):
 def _two_dims(names):
     def kwargs(s):
         n = len(s[0])
-        return st.tuples(_dim(n), _dim(n)).map(lambda p: dict(zip(names, p)))
+        return st.tuples(axis(n), axis(n)).map(lambda p: dict(zip(names, p)))
 
     return kwargs
 
@@ -159,7 +133,7 @@ def _broadcast_target(draw, shape):
 
 @st.composite
 def _narrow_kwargs(draw, shape):
-    dim = draw(_dim(len(shape)))
+    dim = draw(axis(len(shape)))
     size = shape[dim]
     start = draw(st.integers(-size, size))
     length = draw(st.integers(0, size - (start + size if start < 0 else start)))
@@ -174,13 +148,13 @@ def _narrow_ref(x, dim, start, length):
 @st.composite
 def _diagonal_kwargs(draw, shape):
     n = len(shape)
-    d1, d2 = draw(st.tuples(_dim(n), _dim(n)).filter(lambda p: p[0] % n != p[1] % n))
+    d1, d2 = draw(st.tuples(axis(n), axis(n)).filter(lambda p: p[0] % n != p[1] % n))
     return {"offset": draw(st.integers(-3, 3)), "dim1": d1, "dim2": d2}
 
 
 @st.composite
 def _unfold_kwargs(draw, shape):
-    dim = draw(_dim(len(shape)))
+    dim = draw(axis(len(shape)))
     length = shape[dim] if shape else 1
     return {"dimension": dim, "size": draw(st.integers(0, length)), "step": draw(st.integers(1, 3))}
 
@@ -195,7 +169,7 @@ def _unfold_ref(x, dimension, size, step):
 
 @st.composite
 def _split_kwargs(draw, shape, sections):
-    dim = draw(_dim(len(shape)))
+    dim = draw(axis(len(shape)))
     size = shape[dim]
     if sections:
         cuts = sorted(draw(st.lists(st.integers(0, size), max_size=3)))
@@ -300,6 +274,7 @@ SPECS = [
         shapes=_one(shapes()),
         kwargs=_reshape_kwargs,
         gradgrad=False,
+        layout="contiguous",  # view() of a strided input raises, as in PyTorch
     ),
     OpSpec(
         "view_as",
@@ -309,6 +284,7 @@ SPECS = [
         shapes=_reshape_pair,
         diff_args=(0,),
         gradgrad=False,
+        layout="contiguous",  # view_as() of a strided input raises, as in PyTorch
     ),
     OpSpec(
         "reshape_as",
@@ -490,7 +466,7 @@ SPECS = [
         _chunk_ref,
         shapes=_one(shapes(min_dims=1)),
         kwargs=lambda s: st.fixed_dictionaries(
-            {"chunks": st.integers(1, 4), "dim": _dim(len(s[0]))}
+            {"chunks": st.integers(1, 4), "dim": axis(len(s[0]))}
         ),
         output=lambda out: out[-1],
         gradgrad=False,
