@@ -4,7 +4,7 @@
 (CPU) or cupy (CUDA) arrays.
 """
 
-from . import autograd, distributed, nn, ops, optim, utils, viz
+from . import autograd, cuda, distributed, nn, ops, optim, utils, viz
 from ._backend.device import device
 from ._backend.dtype import (
     bool,

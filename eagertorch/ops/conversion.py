@@ -64,11 +64,9 @@ def to(self: Tensor, *args, **kwargs) -> Tensor:
     dtype, device, copy = _parse_to_args(args, kwargs)
     t = self
     if device is not None:
-        d = _device(device) if not isinstance(device, int) else _device("cuda", device)
-        if d.type != self.device.type:
-            from ..ops.device import move
+        from ..ops.device import move
 
-            t = move(t, d)
+        t = move(t, _device(device) if not isinstance(device, int) else _device("cuda", device))
     if dtype is not None:
         npd = _dt.to_numpy_dtype(dtype)
         if npd != t._data.dtype:

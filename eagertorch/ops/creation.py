@@ -9,6 +9,7 @@ import numpy as np
 
 from .._backend import dtype as _dt
 from .._backend.device import device as _device
+from .._backend.device import device_of, to_host
 from .._backend.random import Generator, numpy_generator
 from .._tensor import Tensor, _make, array_from_data
 
@@ -63,6 +64,22 @@ def _sizes(size) -> tuple:
 
 def _float_dtype(dtype) -> np.dtype:
     return _dt.get_default_dtype().np if dtype is None else _dt.to_numpy_dtype(dtype)
+
+
+def _host_of(x):
+    """A Tensor's data as a host array (random sampling runs on the host); others as-is."""
+    if isinstance(x, Tensor):
+        d = x._data
+        return d if type(d) is np.ndarray else to_host(d)
+    return x
+
+
+def _first_device(*xs):
+    """The device of the first non-cpu Tensor among ``xs`` (None: cpu)."""
+    for x in xs:
+        if isinstance(x, Tensor) and type(x._data) is not np.ndarray:
+            return device_of(x._data)
+    return None
 
 
 def _place(arr, device, requires_grad: bool) -> Tensor:
@@ -332,8 +349,10 @@ def normal(
 ) -> Tensor:
     """Normal samples; ``mean``/``std`` may be tensors (their broadcast shape) or floats."""
     gen = numpy_generator(generator)
-    m = mean._data if isinstance(mean, Tensor) else mean
-    s = std._data if isinstance(std, Tensor) else std
+    m = _host_of(mean)
+    s = _host_of(std)
+    if device is None:  # tensor mean/std: sample on the host, return on their device
+        device = _first_device(mean, std)
     if isinstance(std, (int, float)) and std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     shape = _sizes((size,)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
@@ -347,9 +366,9 @@ def normal(
 
 def bernoulli(input: Tensor, p=None, *, generator: Generator | None = None) -> Tensor:
     """0/1 samples with probability ``input`` (or ``p``), in ``input``'s dtype."""
-    prob = input._data if p is None else p
+    prob = _host_of(input) if p is None else _host_of(p)
     u = numpy_generator(generator).random(input._data.shape)
-    return _make((u < prob).astype(input._data.dtype))
+    return _place((u < prob).astype(input._data.dtype), _first_device(input), False)
 
 
 def multinomial(
@@ -361,7 +380,7 @@ def multinomial(
 ) -> Tensor:
     """Indices sampled from the rows of ``input`` (non-negative weights)."""
     gen = numpy_generator(generator)
-    w = input._data.astype(np.float64)
+    w = _host_of(input).astype(np.float64)
     rows = w.reshape(-1, w.shape[-1])
     if not replacement and num_samples > rows.shape[-1]:
         raise RuntimeError(
@@ -375,7 +394,8 @@ def multinomial(
             for r in rows
         ]
     )
-    return _make(out.reshape(*w.shape[:-1], num_samples).astype(np.int64))
+    out = out.reshape(*w.shape[:-1], num_samples).astype(np.int64)
+    return _place(out, _first_device(input), False)
 
 
 # ----- _like and new_* forms -----------------------------------------------------------------

@@ -1,0 +1,26 @@
+import pytest
+
+import eagertorch.cuda
+from eagertorch._backend import device as bdev
+
+from .fake_cuda import FakeCudaBackend
+
+
+@pytest.fixture
+def fake_cuda():
+    """Serve the ``cuda`` device type with two numpy-backed fake GPUs for one test."""
+    backend = FakeCudaBackend(count=2)
+    previous = bdev.register_device_type(backend)
+    eagertorch.cuda._peak.clear()
+    try:
+        yield backend
+    finally:
+        bdev.unregister_device_type("cuda", previous)
+        eagertorch.cuda._peak.clear()
+
+
+@pytest.fixture
+def no_cuda(monkeypatch):
+    """As on a machine without cupy: the cuda backend cannot load."""
+    monkeypatch.setattr(bdev, "_BACKENDS", {})
+    monkeypatch.setattr(bdev, "_cupy_tried", [True])
