@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from . import core, data, distributed, optim, startup
+from . import core, data, distributed, nn, optim, startup
 
-_FAMILIES = (core, optim, data, startup, distributed)
+_FAMILIES = (core, nn, optim, data, startup, distributed)
 _KIND_ORDER = "WIMG"  # workloads, import, memory, GPU: the order of BENCHMARKS.md
 
 

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 from ..._tensor import Tensor
-from ...ops.linalg import addmm, einsum, matmul
+from ...ops.linalg import einsum
+from ...ops.linear import linear
 
 __all__ = ["bilinear", "linear"]
-
-
-def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``input @ weight.T + bias``; 2-D inputs take one fused ``addmm``."""
-    if input.ndim == 2 and bias is not None:
-        return addmm(bias, input, weight.t())
-    out = matmul(input, weight.t())
-    return out if bias is None else out + bias
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
