@@ -7,6 +7,7 @@ are bound onto it from one table in ``eagertorch.ops``.
 from __future__ import annotations
 
 import builtins
+import importlib
 
 import numpy as np
 
@@ -19,6 +20,14 @@ __all__ = ["Tensor"]
 
 _new = object.__new__
 _engine_backward = None  # bound on first backward(): the engine sits above this module
+_diagnostics = None  # eagertorch.autograd.diagnostics, bound on first use (same reason)
+
+
+def _diag():
+    global _diagnostics
+    if _diagnostics is None:
+        _diagnostics = importlib.import_module(".autograd.diagnostics", __package__)
+    return _diagnostics
 
 
 def _make(data, requires_grad: bool = False, grad_fn=None, output_nr: int = 0) -> Tensor:
@@ -32,6 +41,8 @@ def _make(data, requires_grad: bool = False, grad_fn=None, output_nr: int = 0) -
     t._version = 0
     t._view = None
     t._hooks = None
+    t._cut = None
+    t._writes = None
     return t
 
 
@@ -58,6 +69,23 @@ def array_from_data(data, dtype=None, *, copy: bool = True) -> np.ndarray:
 
     Python floats give the default dtype, ints int64 and bools bool; arrays keep their dtype.
     """
+    arr = _array_from_data(data, dtype, copy)
+    if _from_graph(data) or (
+        _diagnostics is not None and (_diagnostics.rebuilt or _diagnostics.escaped_values)
+    ):
+        _diag().note_rebuilt(data, arr)  # a copy of values from a graph has no history
+    return arr
+
+
+def _from_graph(data) -> bool:
+    if isinstance(data, Tensor):
+        return data._requires_grad or data._cut is not None
+    if isinstance(data, (list, tuple)) and data and isinstance(data[0], Tensor):
+        return any(isinstance(x, Tensor) and (x._requires_grad or x._cut is not None) for x in data)
+    return False
+
+
+def _array_from_data(data, dtype, copy: bool) -> np.ndarray:
     npdt = None if dtype is None else _dt.to_numpy_dtype(dtype)
     if isinstance(data, Tensor):
         arr = data._data
@@ -96,6 +124,7 @@ class Tensor:
 
     __slots__ = (
         "__weakref__",
+        "_cut",  # why a tensor from a graph has none (autograd.diagnostics.GraphCut) or None
         "_data",
         "_grad",
         "_grad_fn",
@@ -104,6 +133,7 @@ class Tensor:
         "_requires_grad",
         "_version",
         "_view",
+        "_writes",  # on a version root: its latest writes (autograd.diagnostics), or None
     )
 
     # Priority over numpy arrays in mixed arithmetic (ndarray + Tensor -> Tensor.__radd__).
@@ -130,6 +160,8 @@ class Tensor:
         self._version = 0
         self._view = None
         self._hooks = None
+        self._cut = None
+        self._writes = None
 
     # ----- metadata -------------------------------------------------------------------
     @property
@@ -247,6 +279,8 @@ class Tensor:
             raise RuntimeError(
                 f"only Tensors of floating point dtype can require gradients (got {self.dtype})"
             )
+        if value != self._requires_grad:
+            self._cut = None if value else _diag().cut_by("requires_grad")
         self._requires_grad = value
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -289,7 +323,9 @@ class Tensor:
     @property
     def data(self) -> Tensor:
         """A tensor sharing this one's array, detached from the tape (and its version)."""
-        return _make(self._data)
+        t = _make(self._data)
+        t._cut = _diag().cut_by("detach", ".data") if self._requires_grad else self._cut
+        return t
 
     @data.setter
     def data(self, value: Tensor) -> None:
@@ -301,6 +337,7 @@ class Tensor:
         """A new tensor sharing this one's data (and version counter), cut from the tape."""
         t = _make(self._data)
         t._view = (self._view[0] if self._view is not None else self, None)
+        t._cut = _diag().cut_by("detach", ".detach()") if self._requires_grad else self._cut
         return t
 
     def detach_(self) -> Tensor:
@@ -313,6 +350,8 @@ class Tensor:
                 "the Optimizer.zero_grad() function in torch/optim/optimizer.py as the "
                 "solution."
             )
+        if self._requires_grad:
+            self._cut = _diag().cut_by("detach_")
         self._grad_fn = None
         self._requires_grad = False
         self._output_nr = 0
@@ -359,10 +398,16 @@ class Tensor:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
             )
-        return self._data.item() if type(self._data) is np.ndarray else self._data.get().item()
+        v = self._data.item() if type(self._data) is np.ndarray else self._data.get().item()
+        if self._requires_grad or self._cut is not None:
+            _diag().note_escape(self, ".item()", v)
+        return v
 
     def tolist(self):
-        return self._host().tolist()
+        values = self._host().tolist()
+        if (self._requires_grad or self._cut is not None) and self._data.size <= 64:
+            _diag().note_escape(self, ".tolist()", self._host().ravel().tolist())
+        return values
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
         if self._requires_grad and not force:
@@ -377,6 +422,8 @@ class Tensor:
                     "Tensor.cpu() to copy the tensor to host memory first."
                 )
             return self._host()
+        if self._cut is not None or self._requires_grad:
+            _diag().note_escape(self, ".numpy()", self._data)
         return self._data
 
     def _host(self) -> np.ndarray:

@@ -1,5 +1,6 @@
-"""Core tensor and autograd workloads: W1 (a tiny elementwise graph: Python overhead),
-W4 (three 1024x1024 matmuls: BLAS), W5 (a 50-step tanh RNN: many small ops).
+"""Core tensor and autograd workloads: W1 (a tiny elementwise graph: Python overhead; W1a:
+the same under anomaly detection), W4 (three 1024x1024 matmuls: BLAS), W5 (a 50-step tanh
+RNN: many small ops).
 
 Each workload has a data function (float32 arrays from a fixed seed, shared by every
 implementation), a hand-written numpy implementation (forward and backward by hand, the
@@ -61,6 +62,31 @@ W1 = Workload(
     make_data=_w1_data,
     impls={"numpy": _w1_numpy, "eagertorch": _w1_framework, "torch": _w1_framework},
     target=Target(0.8, "torch"),
+)
+
+
+# --- W1a: W1 under anomaly detection: the cost of the opt-in per-op diagnostics -------------
+# Every recorded op keeps its user line and stack and has its output checked for NaN, every
+# node's gradients too (eagertorch.autograd.diagnostics); the always-on diagnostics are in W1.
+
+
+def _w1a_framework(T, data) -> Case:
+    case = _w1_framework(T, data)
+
+    def step():
+        with T.autograd.set_detect_anomaly(True):
+            return case.step()
+
+    return Case(step, case.grads)
+
+
+W1a = Workload(
+    id="W1a",
+    title="W1 under set_detect_anomaly(True) (per-op diagnostics on)",
+    unit="us",
+    make_data=_w1_data,
+    impls={"numpy": _w1_numpy, "eagertorch": _w1a_framework, "torch": _w1a_framework},
+    target=Target(0.5, "torch"),
 )
 
 
@@ -198,4 +224,4 @@ W5 = Workload(
     target=Target(1.0, "torch"),
 )
 
-WORKLOADS = [W1, W4, W5]
+WORKLOADS = [W1, W1a, W4, W5]

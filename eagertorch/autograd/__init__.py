@@ -2,6 +2,7 @@
 
 from . import functional
 from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from .diagnostics import GradientAccumulationWarning, GraphRetentionWarning, graph_memory
 from .engine import backward, grad
 from .function import Function, FunctionCtx, Node, once_differentiable
 from .grad_mode import (
@@ -19,6 +20,8 @@ __all__ = [
     "Function",
     "FunctionCtx",
     "GradcheckError",
+    "GradientAccumulationWarning",
+    "GraphRetentionWarning",
     "Node",
     "Variable",
     "backward",
@@ -28,6 +31,7 @@ __all__ = [
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "graph_memory",
     "inference_mode",
     "is_anomaly_enabled",
     "is_grad_enabled",

@@ -10,9 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor, _make
-from . import anomaly_mode
+from . import anomaly_mode, diagnostics
+from .diagnostics import _BACKWARD, check_accumulation, no_graph_message, record_grad_write
 from .function import _FREED, Node
 from .grad_mode import state
+from .sites import user_site
 
 __all__ = ["backward", "grad"]
 
@@ -30,9 +32,7 @@ def _root_grads(tensors, grad_tensors, create_graph: bool) -> list:
         if not isinstance(t, Tensor):
             raise TypeError(f"expected a Tensor as output {i}, got {type(t).__name__}")
         if not t._requires_grad:
-            raise RuntimeError(
-                f"element {i} of tensors does not require grad and does not have a grad_fn"
-            )
+            raise RuntimeError(no_graph_message(i, t, state.enabled))
         if g is None:
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
@@ -41,7 +41,8 @@ def _root_grads(tensors, grad_tensors, create_graph: bool) -> list:
                     f"grad can be implicitly created only for real scalar outputs but got {t.dtype}"
                 )
             d = t._data
-            g = _make(t.xp.ones(d.shape, d.dtype))  # ones_like is several times slower
+            # ones_like is several times slower; so is the xp property on this hot path
+            g = _make((np if type(d) is np.ndarray else t.xp).ones(d.shape, d.dtype))
         else:
             if not isinstance(g, Tensor):
                 g = _make(t.xp.asarray(g, dtype=t._data.dtype))
@@ -132,16 +133,6 @@ def _fit_gradient(g: Tensor, edge: tuple, node: Node, i: int) -> Tensor:
     return g
 
 
-def _check_nan(node: Node, grads) -> None:
-    for i, g in enumerate(grads):
-        if g is not None and g._data.dtype.kind == "f" and bool(g.xp.isnan(g._data).any()):
-            where = "".join(node._trace) if node._trace else "(creation trace unavailable)"
-            raise RuntimeError(
-                f"Function '{node.name()}' returned nan values in its {i}th output.\n"
-                f"The forward call that created it:\n{where}"
-            )
-
-
 def _call_tensor_hooks(hooks: dict, g: Tensor) -> Tensor:
     for hook in list(hooks.values()):
         r = hook(g)
@@ -157,17 +148,23 @@ def run(
     create_graph: bool,
     targets=None,
     accumulate: bool = True,
+    site=None,
 ) -> dict:
     """Backpropagate ``roots`` [(tensor, grad)]. Returns grads captured at ``targets``.
 
     ``targets`` (vertex -> key): when given with ``accumulate=False`` only their gradients
     are computed and returned (``autograd.grad``); with ``accumulate=True`` only those
-    leaves/tensors get ``.grad`` (``backward(inputs=...)``).
+    leaves/tensors get ``.grad`` (``backward(inputs=...)``). ``site``: the user's line that
+    called backward(), logged with each ``.grad`` written (notebook-pitfall warnings).
     """
     buffers: dict = {}
     starts = []
     for t, g in roots:
-        v, nr = _vertex(t)
+        v = t._grad_fn
+        if v is None:
+            v, nr = t, 0
+        else:
+            nr = t._output_nr
         if isinstance(v, Tensor):
             buffers[v] = buffers[v] + g if v in buffers else g
         else:
@@ -175,9 +172,15 @@ def run(
             if slot is None:
                 slot = buffers[v] = [None] * (len(v._out_meta) if v._out_meta else 1)
             slot[nr] = g if slot[nr] is None else slot[nr] + g
-        if not any(v is s for s in starts):  # identity: Tensor == is elementwise
+        for s in starts:  # by identity: Tensor == is elementwise
+            if s is v:
+                break
+        else:
             starts.append(v)
     deps = _count_dependencies(starts)
+    # Who writes the .grad tensors: the backward() line (None outside interactive sessions)
+    # and the graph's shape (size, root op), kept with each .grad for stale-grad warnings.
+    origin = (site, len(deps), type(starts[0]))
     needed = None
     if targets is not None:
         needed = _needed_vertices(starts, {v for v, _ in targets})
@@ -186,7 +189,7 @@ def run(
     # a leaf receiving one of them copies it, so no two .grad tensors share memory.
     taken = {id(g._data) for _, g in roots}
     ready = [v for v in starts if deps.get(v, 0) == 0]
-    anomaly = anomaly_mode.state.enabled and anomaly_mode.state.check_nan
+    anomaly = anomaly_mode.state.enabled
     # Per-node extras (hooks, retained grads, several outputs, captures, anomaly checks)
     # take the slow path; a plain node just calls its backward.
     plain = targets is None and not anomaly
@@ -208,9 +211,14 @@ def run(
                     and g is not None
                     and (not v._grad._requires_grad)
                 ):
-                    v._grad._data += g._data
+                    old = v._grad
+                    check_accumulation(v, old, origin)
+                    old._data += g._data
+                    record_grad_write(v, old, origin)
                 else:
-                    _accumulate_leaf(v, g, targets, captured, accumulate, create_graph, taken)
+                    _accumulate_leaf(
+                        v, g, targets, captured, accumulate, create_graph, taken, origin
+                    )
                 continue
             grads = pop(v, None)
             if needed is not None and v not in needed:
@@ -310,7 +318,15 @@ def _run_node(node: Node, grads: list, targets, captured, accumulate, retain_gra
             if g is None and node._out_meta[nr] is not None:
                 shape, dtype, xp = node._out_meta[nr]
                 grads[nr] = _make(xp.zeros(shape, dtype))
-    result = node.apply(*grads)
+    if anomaly:
+        parent = anomaly_mode.state.current
+        anomaly_mode.state.current = node
+        try:
+            result = node.apply(*grads)
+        finally:
+            anomaly_mode.state.current = parent
+    else:
+        result = node.apply(*grads)
     if type(result) is not tuple:
         result = (result,)
     if len(result) != len(node._edges):
@@ -321,13 +337,15 @@ def _run_node(node: Node, grads: list, targets, captured, accumulate, retain_gra
             if r is not None:
                 result = tuple(r)
     if anomaly:
-        _check_nan(node, result)
+        anomaly_mode.check_backward(node, result)
     if not retain_graph:
         node._free()
     return result
 
 
-def _accumulate_leaf(t: Tensor, g, targets, captured, accumulate, create_graph, taken) -> None:
+def _accumulate_leaf(
+    t: Tensor, g, targets, captured, accumulate, create_graph, taken, origin
+) -> None:
     if g is None:
         return
     if t._hooks:
@@ -341,10 +359,14 @@ def _accumulate_leaf(t: Tensor, g, targets, captured, accumulate, create_graph, 
             return
     elif not accumulate:
         return
+    old = t._grad
+    if old is not None:
+        check_accumulation(t, old, origin)
     if create_graph:
-        t._grad = g if t._grad is None else t._grad + g
+        t._grad = g if old is None else old + g
+        record_grad_write(t, t._grad, origin)
         return
-    if t._grad is None:
+    if old is None:
         # Keep the gradient's own array when nothing else can see it; copy views (e.g. a
         # read-only broadcast) and arrays already given to another leaf or by the user.
         d = g._data
@@ -354,10 +376,15 @@ def _accumulate_leaf(t: Tensor, g, targets, captured, accumulate, create_graph, 
             g = _make(d)
         taken.add(id(g._data))
         t._grad = g
-    elif t._grad._requires_grad:
-        t._grad = t._grad + g
+        # record_grad_write(t, g, origin), inlined: it runs for every leaf of every backward
+        v = t._view
+        g._writes = ((g._version, _BACKWARD, origin, (v[0] if v is not None else t)._version),)
+        return
+    if old._requires_grad:
+        t._grad = old + g
     else:
-        t._grad._data += g._data
+        old._data += g._data
+    record_grad_write(t, t._grad, origin)
 
 
 def backward(
@@ -378,6 +405,9 @@ def backward(
     if retain_graph is None:
         retain_graph = create_graph
     roots = _root_grads(tuple(tensors), grad_tensors, create_graph)
+    # The user's backward() line, kept with the .grad it writes: only in interactive sessions,
+    # where a re-run cell can repeat it (elsewhere the frame walk is not worth its cost).
+    site = user_site() if diagnostics.interactive else None
     targets = None
     if inputs is not None:
         if isinstance(inputs, Tensor):
@@ -395,13 +425,14 @@ def backward(
             create_graph=create_graph,
             targets=targets,
             accumulate=True,
+            site=site,
         )
         for i, x in enumerate(inputs):
             if x._grad_fn is not None and i in captured:
                 g = captured[i] if create_graph else captured[i].detach()
                 x._grad = g if x._grad is None else x._grad + g
         return
-    run(roots, retain_graph=retain_graph, create_graph=create_graph)
+    run(roots, retain_graph=retain_graph, create_graph=create_graph, site=site)
 
 
 def grad(

@@ -9,7 +9,6 @@ both write ``backward`` with differentiable Tensor operations.
 from __future__ import annotations
 
 import functools
-import traceback
 import weakref
 
 import numpy as np
@@ -17,7 +16,9 @@ import numpy as np
 from .._backend.device import array_module
 from .._tensor import Tensor, _make, _RemovableHandle
 from . import anomaly_mode
-from .grad_mode import no_grad, state
+from .diagnostics import inplace_message, integer_cut, op_name, rebuilt_cut
+from .diagnostics import rebuilt as _rebuilt
+from .grad_mode import cut_regions, state
 
 __all__ = ["BackwardCFunction", "Function", "FunctionCtx", "Node", "once_differentiable"]
 
@@ -71,7 +72,11 @@ class Node:
     _out_meta = None
     _non_differentiable = ()
     _dirty = ()
+    # Under anomaly mode: the user's line that made the node, the stack, and the node whose
+    # backward was running then (for nodes of a double-backward graph).
+    _site = None
     _trace = None
+    _parent = None
     materialize_grads = True
 
     # ----- ctx API used inside forward -------------------------------------------------
@@ -113,18 +118,7 @@ class Node:
     saved_variables = saved_tensors
 
     def _raise_modified(self, t: Tensor, version: int) -> None:
-        where = (
-            f"output {t._output_nr} of {t._grad_fn.name()}"
-            if t._grad_fn is not None
-            else "a leaf tensor"
-        )
-        raise RuntimeError(
-            "one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: [{t.dtype} {list(t.shape)}], which is {where}, is at version "
-            f"{_current_version(t)}; expected version {version} instead. Hint: enable anomaly "
-            "detection to find the operation that failed to compute its gradient, with "
-            "eagertorch.autograd.set_detect_anomaly(True)."
-        )
+        raise RuntimeError(inplace_message(self, t, version))
 
     # ----- graph inspection and hooks ---------------------------------------------------
     def name(self) -> str:
@@ -296,15 +290,24 @@ class Function(metaclass=FunctionMeta):
         node._to_save = node._saved = node._saved_versions = ()
         node.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         separate_setup = cls.setup_context is not Function.setup_context
-        with no_grad():
+        enabled = state.enabled
+        state.enabled = False
+        try:
             if separate_setup:
                 outputs = cls.forward(*args, **kwargs)
                 cls.setup_context(node, args, outputs)
             else:
                 outputs = cls.forward(node, *args, **kwargs)
+        finally:
+            state.enabled = enabled
         single = not isinstance(outputs, tuple)
         outs = (outputs,) if single else outputs
         if not record:
+            cut = _input_cut(args) if enabled else _no_grad_cut(args)
+            if cut is not None:
+                for o in outs:
+                    if isinstance(o, Tensor) and not o._requires_grad:
+                        o._cut = cut
             return outputs
         outs = _connect_outputs(node, args, outs)
         _resolve_saved_tensors(node, args, outs)
@@ -351,7 +354,9 @@ def _connect_outputs(node: Node, args: tuple, outs: tuple) -> tuple:
         node._out_meta = tuple(meta)
         node._extras = True
     if anomaly_mode.state.enabled:
-        node._trace = traceback.format_stack()[:-3]
+        anomaly_mode.record_forward(
+            node, [o._data for o in new_outs if isinstance(o, Tensor)], args, known=1
+        )
     return tuple(new_outs)
 
 
@@ -376,8 +381,12 @@ def once_differentiable(fn):
 
     @functools.wraps(fn)
     def wrapper(ctx, *grads):
-        with no_grad():
+        enabled = state.enabled
+        state.enabled = False
+        try:
             return fn(ctx, *grads)
+        finally:
+            state.enabled = enabled
 
     return wrapper
 
@@ -395,38 +404,55 @@ class ArrayFunction(Function):
 
     @classmethod
     def apply(cls, *args):
-        if state.enabled:
-            # One pass gathers arrays, which inputs need grad, and their edges.
-            raw = []
-            needs = []
-            edges = []
-            record = False
-            for a in args:
-                if isinstance(a, Tensor):
-                    d = a._data
-                    raw.append(d)
-                    if a._requires_grad:
-                        record = True
-                        needs.append(True)
-                        fn = a._grad_fn
-                        edges.append((a if fn is None else fn, a._output_nr, d.shape, d.dtype))
-                        continue
-                else:
-                    raw.append(a)
-                needs.append(False)
-                edges.append(None)
-            if record:
-                return cls._record(args, raw, tuple(needs), tuple(edges))
-        else:
-            raw = [a._data if isinstance(a, Tensor) else a for a in args]
-        out = cls.forward(_NULL_CTX, *raw)
+        cut = None  # why the result has no graph though an input came from one
+        try:
+            if state.enabled:
+                # One pass gathers arrays, which inputs need grad, and their edges.
+                raw = []
+                needs = []
+                edges = []
+                record = False
+                for a in args:
+                    if isinstance(a, Tensor):
+                        d = a._data
+                        raw.append(d)
+                        if a._requires_grad:
+                            record = True
+                            needs.append(True)
+                            fn = a._grad_fn
+                            edges.append((a if fn is None else fn, a._output_nr, d.shape, d.dtype))
+                            continue
+                        if a._cut is not None:
+                            cut = a._cut
+                        elif _rebuilt:
+                            cut = rebuilt_cut(d) or cut
+                    else:
+                        raw.append(a)
+                    needs.append(False)
+                    edges.append(None)
+                if record:
+                    return cls._record(args, raw, tuple(needs), tuple(edges))
+            else:
+                raw = [a._data if isinstance(a, Tensor) else a for a in args]
+                if cut_regions[0]:
+                    cut = _no_grad_cut(args)
+            out = cls.forward(_NULL_CTX, *raw)
+        except TypeError:  # numpy and cupy arrays do not mix: name both devices
+            _check_same_device(cls, args)
+            raise
         if type(out) is tuple:
-            return tuple(_make(_as_array(o)) for o in out)
+            results = tuple(_make(_as_array(o)) for o in out)
+            if cut is not None:
+                for r in results:
+                    r._cut = cut
+            return results
         if type(out) is not np.ndarray:
             out = _as_array(out)
         t = _make(out)
         if cls.is_view:
             _share_version(t, args[0], None)
+        if cut is not None:
+            t._cut = cut
         return t
 
     @classmethod
@@ -447,12 +473,19 @@ class ArrayFunction(Function):
             )
             node._out_meta = tuple((o.shape, o.dtype, array_module(o)) for o in outs)
             node._extras = True
+            if not all(r._requires_grad for r in results):
+                cut = integer_cut(cls, known=1)
+                for r in results:
+                    if not r._requires_grad:
+                        r._cut = cut
         else:
             original = out
             if type(out) is not np.ndarray:
                 out = _as_array(out)
             if out.dtype.kind != "f":
-                return _make(out)
+                results = _make(out)
+                results._cut = integer_cut(cls, known=1)
+                return results
             results = _make(out, True, node, 0)
             if cls.is_view:
                 _share_version(results, args[0], _ViewReplay(cls, args))
@@ -460,13 +493,55 @@ class ArrayFunction(Function):
                 # Forward may return a numpy scalar (0-d result) and save that same object.
                 _resolve_saved_arrays(node, args, raw, (original,), (out,), results)
             if anomaly_mode.state.enabled:
-                node._trace = traceback.format_stack()[:-3]
+                anomaly_mode.record_forward(node, (out,), args, known=1)
             return results
         if node._to_save:
             _resolve_saved_arrays(node, args, raw, out, outs, results)
         if anomaly_mode.state.enabled:
-            node._trace = traceback.format_stack()[:-3]
+            anomaly_mode.record_forward(node, outs, args, known=1)
         return results
+
+
+def _check_same_device(cls, args) -> None:
+    devices = []
+    for a in args:
+        if isinstance(a, Tensor) and a.device not in devices:
+            devices.append(a.device)
+    if len(devices) > 1:
+        raise RuntimeError(
+            "Expected all tensors to be on the same device, but found at least two devices, "
+            f"{devices[0]} and {devices[1]}! (in {op_name(cls)}: "
+            + ", ".join(
+                f"argument {i} is on {a.device}"
+                for i, a in enumerate(args)
+                if isinstance(a, Tensor)
+            )
+            + ")"
+        )
+
+
+def _input_cut(args):
+    """The cut that inputs without graph carry, passed on to a result recorded nowhere."""
+    cut = None
+    for a in args:
+        if isinstance(a, Tensor) and not a._requires_grad:
+            cut = a._cut or (rebuilt_cut(a._data) if _rebuilt else None) or cut
+    return cut
+
+
+def _no_grad_cut(args):
+    """Inside a user's no_grad block: the block's cut if an input requires grad."""
+    cut = state.cut
+    if cut is None:
+        return None
+    found = None
+    for a in args:
+        if isinstance(a, Tensor):
+            if a._requires_grad:
+                return cut
+            if a._cut is not None:
+                found = a._cut
+    return found
 
 
 def _as_array(x):

@@ -13,6 +13,7 @@ import numpy as np
 from .._backend import dtype as _dt
 from .._backend.device import array_module
 from .._tensor import Tensor, _make, array_from_data
+from ..autograd.diagnostics import integer_result, op_name
 from ..autograd.function import ArrayFunction
 
 __all__ = [
@@ -133,11 +134,14 @@ def _shape_of(x) -> tuple:
     return x._data.shape if isinstance(x, Tensor) else ()
 
 
-def _broadcast_error(a, b, cause: Exception | None = None) -> Exception:
-    """PyTorch's message for operands that do not broadcast (other errors pass through)."""
+def _broadcast_error(a, b, cause: Exception | None = None, op: str = "") -> Exception:
+    """PyTorch's message for operands that do not broadcast, naming the op and both shapes
+    (other errors pass through)."""
     if cause is not None and "broadcast" not in str(cause):
         return cause
     sa, sb = _shape_of(a), _shape_of(b)
+    shapes = f"tensor a has shape {list(sa)}, tensor b has shape {list(sb)}"
+    where = f" ({op}: {shapes})" if op else f" ({shapes})"
     n = max(len(sa), len(sb))
     for i in range(1, n + 1):
         x = sa[-i] if i <= len(sa) else 1
@@ -145,16 +149,16 @@ def _broadcast_error(a, b, cause: Exception | None = None) -> Exception:
         if x != y and x != 1 and y != 1:
             return RuntimeError(
                 f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                f"non-singleton dimension {n - i}"
+                f"non-singleton dimension {n - i}{where}"
             )
-    return RuntimeError(f"shapes {list(sa)} and {list(sb)} are not broadcastable")
+    return RuntimeError(f"shapes {list(sa)} and {list(sb)} are not broadcastable{where}")
 
 
 def _apply_binary(cls, a, b):
     try:
         return cls.apply(a, b)
     except ValueError as e:
-        raise _broadcast_error(a, b, e) from None
+        raise _broadcast_error(a, b, e, op_name(cls)) from None
 
 
 # ----- binary arithmetic ----------------------------------------------------------------
@@ -312,7 +316,7 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
     try:
         return Add.apply(a, b)
     except ValueError as e:
-        raise _broadcast_error(a, b, e) from None
+        raise _broadcast_error(a, b, e, "add") from None
 
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
@@ -334,7 +338,7 @@ def mul(input, other, *, out=None) -> Tensor:
     try:
         return Mul.apply(a, b)
     except ValueError as e:
-        raise _broadcast_error(a, b, e) from None
+        raise _broadcast_error(a, b, e, "mul") from None
 
 
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
@@ -588,7 +592,18 @@ def where(condition, input=None, other=None) -> Tensor:
         raise RuntimeError(
             f"where: shapes of condition {list(cond.shape)}, input {list(_shape_of(a))} and "
             f"other {list(_shape_of(b))} are not broadcastable"
+            + _clash(cond._data.shape, _shape_of(a), _shape_of(b))
         ) from None
+
+
+def _clash(*shapes) -> str:
+    """Where broadcasting ``shapes`` fails: the first (right-aligned) dim with two sizes."""
+    n = max(len(s) for s in shapes)
+    for d in range(n):
+        sizes = {s[d - n + len(s)] for s in shapes if d - n + len(s) >= 0} - {1}
+        if len(sizes) > 1:
+            return f" (sizes {sorted(sizes)} at non-singleton dimension {d})"
+    return ""
 
 
 class Clamp(ArrayFunction):
@@ -634,7 +649,19 @@ def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:
         lo = lo.to(x.dtype)
     if isinstance(hi, Tensor) and hi._data.dtype != x._data.dtype:
         hi = hi.to(x.dtype)
-    return Clamp.apply(x, lo, hi)
+    try:
+        return Clamp.apply(x, lo, hi)
+    except ValueError as e:
+        bound = hi if isinstance(hi, Tensor) and _broadcasts(x, lo) else lo
+        raise _broadcast_error(x, bound, e, "clamp") from None
+
+
+def _broadcasts(a, b) -> bool:
+    try:
+        np.broadcast_shapes(_shape_of(a), _shape_of(b))
+    except ValueError:
+        return False
+    return True
 
 
 clip = clamp
@@ -673,7 +700,7 @@ def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
     try:
         return Lerp.apply(s, e, weight)
     except ValueError:
-        raise _broadcast_error(s, e) from None
+        raise _broadcast_error(s, e, op="lerp") from None
 
 
 # ----- comparisons and logic: never differentiable --------------------------------------------
@@ -688,10 +715,12 @@ def _compare(ufunc_name: str, symbol: str):
         a, b = _raw(input), _raw(_operand(other))
         try:
             if type(a) is np.ndarray:
-                return _make(np.asarray(ufunc(a, b)))
-            return _make(getattr(array_module(a), ufunc_name)(a, b))
+                result = _make(np.asarray(ufunc(a, b)))
+            else:
+                result = _make(getattr(array_module(a), ufunc_name)(a, b))
         except ValueError:
-            raise _broadcast_error(input, _operand(other)) from None
+            raise _broadcast_error(input, _operand(other), op=compare.__name__) from None
+        return integer_result(result, compare.__name__, 0, input, other)
 
     compare.__name__ = ufunc_name
     compare.__doc__ = f"Elementwise ``{symbol}`` (bool result)."
@@ -770,11 +799,17 @@ def _close(a: Tensor, b, rtol, atol, equal_nan):
 
 
 def isclose(input: Tensor, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
-    return _make(np.asarray(_close(input, other, rtol, atol, equal_nan)))
+    try:
+        return _make(np.asarray(_close(input, other, rtol, atol, equal_nan)))
+    except ValueError as e:
+        raise _broadcast_error(input, _operand(other), e, "isclose") from None
 
 
 def allclose(input: Tensor, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-    return bool(_close(input, other, rtol, atol, equal_nan).all())
+    try:
+        return bool(_close(input, other, rtol, atol, equal_nan).all())
+    except ValueError as e:
+        raise _broadcast_error(input, _operand(other), e, "allclose") from None
 
 
 def equal(input: Tensor, other: Tensor) -> bool:

@@ -20,6 +20,7 @@ import numpy as np
 from .._backend.device import array_module
 from .._backend.dtype import cpp_name, scalar_name
 from .._tensor import Tensor, _make, _wrap_dim
+from ..autograd.diagnostics import note_inplace
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import state
 from .elementwise import _broadcast_error
@@ -505,7 +506,9 @@ def setitem(self: Tensor, key, value) -> None:
         _put(data, basic, adv, v, False)
     except (IndexError, ValueError) as e:
         raise _put_error(data.shape, key, basic, adv, v, e) from None
-    (self._view[0] if self._view is not None else self)._version += 1
+    root = self._view[0] if self._view is not None else self
+    root._version += 1
+    note_inplace(root, self, "__setitem__", None, known=0)
 
 
 def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:
@@ -621,7 +624,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
             continue
         a, b = x.shape[d], idx.shape[d]
         if a != b and a != 1 and b != 1:
-            raise _broadcast_error(input, indices)
+            raise _broadcast_error(input, indices, op="take_along_dim")
         # Broadcasting against ``idx`` repeats size-1 dims of the input (index 0).
         shape = [1] * x.ndim
         shape[d] = a
@@ -1047,7 +1050,7 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     try:
         return MaskedFill.apply(input, mask, value)
     except ValueError as e:
-        raise _broadcast_error(input, mask, e) from None
+        raise _broadcast_error(input, mask, e, "masked_fill") from None
 
 
 class MaskedSelect(ArrayFunction):
@@ -1071,7 +1074,7 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     try:
         return MaskedSelect.apply(input, mask)
     except ValueError as e:
-        raise _broadcast_error(input, mask, e) from None
+        raise _broadcast_error(input, mask, e, "masked_select") from None
 
 
 class MaskedScatter(ArrayFunction):
@@ -1113,7 +1116,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     try:
         shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
     except ValueError as e:
-        raise _broadcast_error(input, mask, e) from None
+        raise _broadcast_error(input, mask, e, "masked_scatter") from None
     count = int(array_module(mask._data).broadcast_to(mask._data, shape).sum())
     if count > source._data.size:
         raise RuntimeError(

@@ -14,6 +14,7 @@ from .._backend import dtype as _dt
 from .._backend.device import array_module
 from .._backend.random import numpy_generator
 from .._tensor import Tensor, _make
+from ..autograd.diagnostics import note_inplace
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import no_grad, state
 
@@ -74,8 +75,11 @@ def _broadcast_shape(src, dst) -> tuple:
         return src
 
 
-def _bump(self: Tensor) -> None:
-    (self._view[0] if self._view is not None else self)._version += 1
+def _bump(self: Tensor, name: str, result: Tensor) -> None:
+    """Count the write in the version counter and log the op and the user's line."""
+    root = self._view[0] if self._view is not None else self
+    root._version += 1
+    note_inplace(root, self, name, result, known=2)
 
 
 def _involves_grad(self: Tensor, args, kwargs) -> bool:
@@ -94,7 +98,7 @@ def apply_inplace(self: Tensor, fn, name: str, *args, **kwargs) -> Tensor:
     if not _involves_grad(self, args, kwargs):
         result = fn(self, *args, **kwargs)
         _write(self, result, name)
-        _bump(self)
+        _bump(self, name, result)
         return self
     _check_writable(self)
     # The out-of-place op sees an alias with its own version counter: if it saves the old
@@ -104,7 +108,7 @@ def apply_inplace(self: Tensor, fn, name: str, *args, **kwargs) -> Tensor:
     _save_copy_of_old_value(result._grad_fn, alias)
     _write(self, result, name)
     alias._version += 1
-    _bump(self)
+    _bump(self, name, result)
     _rebind(self, result)
     return self
 

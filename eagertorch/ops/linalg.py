@@ -56,7 +56,8 @@ def _check_same_dtype(a, b) -> None:
 
 def _mm_error(sa: tuple, sb: tuple) -> RuntimeError:
     return RuntimeError(
-        f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x{sa[1]} and {sb[0]}x{sb[1]})"
+        f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x{sa[1]} and {sb[0]}x{sb[1]}): "
+        f"mat1 dimension 1 (size {sa[1]}) must match mat2 dimension 0 (size {sb[0]})"
     )
 
 
@@ -95,7 +96,17 @@ def _broadcast_batch(sa: tuple, sb: tuple) -> tuple:
 
 
 def _matmul_error(sa: tuple, sb: tuple) -> RuntimeError:
-    """Why ``matmul`` rejected these shapes, in the words PyTorch's matmul uses."""
+    """Why ``matmul`` rejected these shapes, in PyTorch's words, then both full shapes."""
+    try:
+        error = _matmul_reason(sa, sb)
+    except RuntimeError as e:  # batch dims that do not broadcast
+        error = e
+    return RuntimeError(
+        f"{error} (matmul: tensor a has shape {list(sa)}, tensor b has shape {list(sb)})"
+    )
+
+
+def _matmul_reason(sa: tuple, sb: tuple) -> RuntimeError:
     na, nb = len(sa), len(sb)
     if na == 0 or nb == 0:
         return RuntimeError(
@@ -303,7 +314,10 @@ def _check_batches(b1, b2) -> None:
     if b2.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
     if b1.shape[0] != b2.shape[0] or b1.shape[2] != b2.shape[1]:
-        raise _bmm_error(b1.shape[0], b1.shape[2], b2.shape[0], b2.shape[1])
+        error = _bmm_error(b1.shape[0], b1.shape[2], b2.shape[0], b2.shape[1])
+        raise RuntimeError(
+            f"{error} (batch1 has shape {list(b1.shape)}, batch2 has shape {list(b2.shape)})"
+        )
     if b1.dtype != b2.dtype:
         raise RuntimeError(
             f"expected scalar type {scalar_name(b1.dtype)} but found {scalar_name(b2.dtype)}"

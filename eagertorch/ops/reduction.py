@@ -19,6 +19,7 @@ from .._backend import dtype as _dt
 from .._backend.device import array_module
 from .._backend.dtype import scalar_name
 from .._tensor import Tensor, _make, _wrap_dim
+from ..autograd.diagnostics import integer_result
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import state as _grad_state
 from .elementwise import maximum, minimum, where
@@ -492,12 +493,16 @@ def _arg_extremum(name: str, fn: str, input: Tensor, dim, keepdim: bool) -> Tens
 
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the first largest value (of the flattened tensor when ``dim`` is None)."""
-    return _arg_extremum("argmax", "argmax", input, dim, keepdim)
+    return integer_result(
+        _arg_extremum("argmax", "argmax", input, dim, keepdim), "argmax", 0, input
+    )
 
 
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the first smallest value (of the flattened tensor when ``dim`` is None)."""
-    return _arg_extremum("argmin", "argmin", input, dim, keepdim)
+    return integer_result(
+        _arg_extremum("argmin", "argmin", input, dim, keepdim), "argmin", 0, input
+    )
 
 
 # ----- median ---------------------------------------------------------------------------------

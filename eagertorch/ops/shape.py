@@ -207,7 +207,9 @@ def view(input: Tensor, *shape, **kwargs) -> Tensor:
     if not x.flags.c_contiguous and x.size and not array_module(x).may_share_memory(out._data, x):
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
-            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead. "
+            f"(view: input has shape {list(x.shape)} and stride {list(input.stride())}, "
+            f"requested shape {list(out._data.shape)})"
         )
     return out
 
@@ -863,7 +865,9 @@ def cat(tensors, dim: int = 0) -> Tensor:
             if k != d and a != b:
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {d}. Expected size {a} "
-                    f"but got size {b} for tensor number {i} in the list."
+                    f"but got size {b} for tensor number {i} in the list. (cat: dimension {k} "
+                    f"differs: tensor {kept[0][0]} has shape {list(ref_shape)}, tensor {i} has "
+                    f"shape {list(shape)})"
                 )
     return Cat.apply(d, *(x for _, x in kept))
 
@@ -900,9 +904,16 @@ def stack(tensors, dim: int = 0) -> Tensor:
         if x._data.shape != ref:
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got {list(ref)} at entry 0 "
-                f"and {list(x._data.shape)} at entry {i}"
+                f"and {list(x._data.shape)} at entry {i}" + _first_difference(ref, x._data.shape)
             )
     return Stack.apply(_wrap_dim(dim, len(ref) + 1), *tensors)
+
+
+def _first_difference(a: tuple, b: tuple) -> str:
+    if len(a) != len(b):
+        return f" (they have {len(a)} and {len(b)} dimensions)"
+    d = next(k for k, (x, y) in enumerate(zip(a, b)) if x != y)
+    return f" (they differ at dimension {d}: {a[d]} vs {b[d]})"
 
 
 def _atleast(tensors: tuple, n: int):

@@ -228,4 +228,5 @@ def test_error_type_and_message_match_pytorch(fn):
     with pytest.raises(Exception) as ours:
         fn(et)
     assert type(ours.value).__name__ == type(theirs.value).__name__
-    assert str(ours.value) == str(theirs.value).split("\n")[0]
+    # PyTorch's message, which ours may follow with the shapes and dimension involved
+    assert str(ours.value).startswith(str(theirs.value).split("\n")[0])
