@@ -89,6 +89,8 @@ def _array_from_data(data, dtype, copy: bool) -> np.ndarray:
     npdt = None if dtype is None else _dt.to_numpy_dtype(dtype)
     if isinstance(data, Tensor):
         arr = data._data
+    elif isinstance(data, np.generic):  # numpy scalars: 0-d arrays keeping their dtype
+        arr = np.asarray(data)
     elif isinstance(data, np.ndarray) or hasattr(data, "__array_namespace__"):
         arr = data
     else:

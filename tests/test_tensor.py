@@ -288,3 +288,15 @@ def test_top_level_function_forms():
     assert torch.abs(x).tolist() == [[1.0, 2.0]]
     assert torch.is_tensor(x) and not torch.is_tensor([1])
     assert torch.numel(x) == 2
+
+
+def test_tensor_from_a_numpy_scalar_is_a_0d_tensor_that_supports_inplace_ops():
+    import numpy as np
+
+    import eagertorch as et
+
+    t = et.tensor(np.float32(2.5))
+    assert t.dtype == et.float32 and t.shape == () and t.device == "cpu"
+    t.add_(1)
+    assert t.item() == 3.5
+    assert et.tensor(np.int32(3)).dtype == et.int32

@@ -122,10 +122,12 @@ def _promoted_slow(a, b, floating: bool):
     r = _dt.result_type(a._data if ta else a, b._data if tb else b)
     if floating and r.kind != "f":
         r = _dt.get_default_dtype().np
-    # numpy already promotes bool operands like PyTorch does; cast the others.
-    if ta and a._data.dtype != r and (floating or a._data.dtype.kind != "b"):
+    # numpy promotes a bool array with another array like PyTorch does, but a bool array
+    # with a Python float to float64: cast bools too when the other side is a scalar.
+    keep_bool = not floating and ta and tb
+    if ta and a._data.dtype != r and not (keep_bool and a._data.dtype.kind == "b"):
         a = a.to(r)
-    if tb and b._data.dtype != r and (floating or b._data.dtype.kind != "b"):
+    if tb and b._data.dtype != r and not (keep_bool and b._data.dtype.kind == "b"):
         b = b.to(r)
     return a, b
 

@@ -237,3 +237,11 @@ def test_float_power_computes_in_float64_with_gradients_like_pytorch():
     )
     out.sum().backward()
     assert a.grad.dtype is torch.float32
+
+
+def test_bool_tensor_with_python_float_gives_the_default_float_dtype():
+    import eagertorch as et
+
+    assert (et.tensor([True, False]) * 1.5).dtype == et.float32
+    assert (2.5 + et.tensor([True])).dtype == et.float32
+    assert (et.tensor([True]) * 2).dtype == et.int64
