@@ -450,7 +450,12 @@ _UNARY = {
         "y",
         True,
     ),
-    "relu": (lambda xp, x: xp.maximum(x, 0), lambda x, y, g: g * (y > 0), "y", False),
+    "relu": (
+        lambda xp, x: xp.maximum(x, 0),
+        lambda x, y, g: ThresholdBackward.apply(g, y),
+        "y",
+        False,
+    ),
     "floor": (lambda xp, x: xp.floor(x), lambda x, y, g: g * 0, "", False),
     "ceil": (lambda xp, x: xp.ceil(x), lambda x, y, g: g * 0, "", False),
     "trunc": (lambda xp, x: xp.trunc(x), lambda x, y, g: g * 0, "", False),
@@ -471,6 +476,21 @@ class TanhBackward(ArrayFunction):
         g, y = ctx.saved_tensors
         need_g, need_y = ctx.needs_input_grad
         return (gg * (1 - y * y) if need_g else None), (gg * g * y * -2 if need_y else None)
+
+
+class ThresholdBackward(ArrayFunction):
+    """ReLU's backward ``g * (y > 0)`` as one op (hot in every MLP); linear in ``g``, so its
+    own backward masks ``gg`` the same way (and gives ``y`` no gradient, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, g, y):
+        ctx.save_for_backward(y)
+        return g * (y > 0)
+
+    @staticmethod
+    def backward(ctx, gg):
+        (y,) = ctx.saved_tensors
+        return (ThresholdBackward.apply(gg, y) if ctx.needs_input_grad[0] else None), None
 
 
 class SigmoidBackward(ArrayFunction):

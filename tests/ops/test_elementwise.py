@@ -245,3 +245,14 @@ def test_bool_tensor_with_python_float_gives_the_default_float_dtype():
     assert (et.tensor([True, False]) * 1.5).dtype == et.float32
     assert (2.5 + et.tensor([True])).dtype == et.float32
     assert (et.tensor([True]) * 2).dtype == et.int64
+
+
+def test_relu_gradient_stays_on_the_graph_for_double_backward_like_pytorch():
+    import eagertorch as et
+
+    x = et.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+    (g,) = et.autograd.grad(x.relu().sum(), x, create_graph=True)
+    assert g.requires_grad and g.grad_fn.name() == "ThresholdBackwardBackward0"
+    assert g.tolist() == [0.0, 1.0, 1.0]
+    (h,) = et.autograd.grad((g * x).sum(), x)
+    assert h.tolist() == [0.0, 1.0, 1.0]
