@@ -14,6 +14,7 @@ import numpy as np
 from ._backend import dtype as _dt
 from ._backend.device import CPU, array_module
 from ._backend.device import device as _device
+from ._backend.device import device_of as _device_of
 from ._backend.size import Size
 
 __all__ = ["Tensor"]
@@ -200,7 +201,8 @@ class Tensor:
 
     @property
     def device(self) -> _device:
-        return CPU if type(self._data) is np.ndarray else _device("cuda", self._data.device.id)
+        d = self._data
+        return CPU if type(d) is np.ndarray else _device_of(d)
 
     @property
     def is_cuda(self) -> bool:

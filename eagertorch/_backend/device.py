@@ -68,6 +68,10 @@ class DeviceBackend:
     def empty_cache(self) -> None:
         pass
 
+    # A context manager making device ``index`` current, for backends that create arrays
+    # and launch work on a current device (cupy). ``None``: no such state.
+    context = None
+
 
 class CupyBackend(DeviceBackend):
     """CUDA through cupy."""
@@ -78,6 +82,9 @@ class CupyBackend(DeviceBackend):
 
     def is_array(self, a) -> bool:
         return isinstance(a, self.ndarray)
+
+    def context(self, index: int):
+        return self.cupy.cuda.Device(index)
 
     def to_device(self, a, index: int):
         with self.cupy.cuda.Device(index):
@@ -118,12 +125,20 @@ class CupyBackend(DeviceBackend):
 
 _BACKENDS: dict[str, DeviceBackend] = {}
 _cupy_tried = [False]
+# True once a backend with a current device (cupy) serves a device type: ops then run under
+# their inputs' device context (see ArrayFunction.apply). Stays False on the cpu path.
+device_ctx = [False]
+
+
+def _update_ctx_flag() -> None:
+    device_ctx[0] = any(b.context is not None for b in _BACKENDS.values())
 
 
 def register_device_type(backend: DeviceBackend) -> DeviceBackend | None:
     """Serve device type ``backend.name`` with ``backend``; returns the one it replaces."""
     old = _BACKENDS.get(backend.name)
     _BACKENDS[backend.name] = backend
+    _update_ctx_flag()
     return old
 
 
@@ -135,6 +150,7 @@ def unregister_device_type(name: str, previous: DeviceBackend | None = None) -> 
             _cupy_tried[0] = False
     else:
         _BACKENDS[name] = previous
+    _update_ctx_flag()
 
 
 def _load_cupy() -> None:
@@ -147,6 +163,7 @@ def _load_cupy() -> None:
     except Exception:  # ImportError, or a broken CUDA install failing at import
         return
     _BACKENDS["cuda"] = CupyBackend(cupy)
+    _update_ctx_flag()
 
 
 def get_backend(type: str, required: bool = True) -> DeviceBackend | None:
@@ -240,6 +257,23 @@ def device_of(a) -> device:
     if dev is not None and hasattr(dev, "id"):  # cupy before its backend is registered
         return device("cuda", dev.id)
     return CPU
+
+
+def context_of(a):
+    """A context manager making the device of array ``a`` current, or None if not needed."""
+    for b in _BACKENDS.values():
+        if b.context is not None and b.is_array(a):
+            return b.context(b.index_of(a))
+    return None
+
+
+def on_device_of(a, fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` with the device of array ``a`` current (creation in cupy)."""
+    context = context_of(a)
+    if context is None:
+        return fn(*args, **kwargs)
+    with context:
+        return fn(*args, **kwargs)
 
 
 def resolve(d) -> device:

@@ -113,7 +113,14 @@ default_generator = Generator()
 
 
 def manual_seed(seed: int) -> Generator:
-    """Seed the default CPU generator so that random factories and ops are reproducible."""
+    """Seed the default CPU generator so that random factories and ops are reproducible;
+    also every GPU's generator once cuda is in use (never importing cupy for it)."""
+    from . import device as _bdev
+
+    cuda = _bdev._BACKENDS.get("cuda")
+    if cuda is not None:
+        for i in range(cuda.device_count()):
+            cuda.manual_seed(int(seed), i)
     return default_generator.manual_seed(seed)
 
 

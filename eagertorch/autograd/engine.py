@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._backend.device import device_ctx, on_device_of
 from .._tensor import Tensor, _make
 from . import anomaly_mode, diagnostics
 from .diagnostics import _BACKWARD, check_accumulation, no_graph_message, record_grad_write
@@ -42,10 +43,13 @@ def _root_grads(tensors, grad_tensors, create_graph: bool) -> list:
                 )
             d = t._data
             # ones_like is several times slower; so is the xp property on this hot path
-            g = _make((np if type(d) is np.ndarray else t.xp).ones(d.shape, d.dtype))
+            if type(d) is np.ndarray:
+                g = _make(np.ones(d.shape, d.dtype))
+            else:
+                g = _make(on_device_of(d, t.xp.ones, d.shape, d.dtype))
         else:
             if not isinstance(g, Tensor):
-                g = _make(t.xp.asarray(g, dtype=t._data.dtype))
+                g = _make(on_device_of(t._data, t.xp.asarray, g, dtype=t._data.dtype))
             if g._data.shape != t._data.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
@@ -192,7 +196,8 @@ def run(
     anomaly = anomaly_mode.state.enabled
     # Per-node extras (hooks, retained grads, several outputs, captures, anomaly checks)
     # take the slow path; a plain node just calls its backward.
-    plain = targets is None and not anomaly
+    # Device graphs run each node under its device context (_run_node_on_device).
+    plain = targets is None and not anomaly and not device_ctx[0]
     # Sums the engine made itself (seen by nobody else yet) take further terms in place.
     owned = {} if not create_graph else None
     fast_leaf = plain and accumulate and not create_graph
@@ -233,7 +238,7 @@ def run(
                     if not retain_graph:
                         v._saved = _FREED
                 else:
-                    grads = _run_node(
+                    grads = (_run_node_on_device if device_ctx[0] else _run_node)(
                         v, grads, targets, captured, accumulate, retain_graph, anomaly
                     )
             i = -1
@@ -290,6 +295,15 @@ def _check_count(node: Node, result: tuple) -> tuple:
         f"function {node.name()} returned an incorrect number of gradients "
         f"(expected {n_in}, got {len(result)})"
     )
+
+
+def _run_node_on_device(node: Node, grads: list, *args):
+    """``_run_node`` with the device of the node's gradients current (cupy creates arrays
+    on the current device)."""
+    for g in grads:
+        if g is not None and type(g._data) is not np.ndarray:
+            return on_device_of(g._data, _run_node, node, grads, *args)
+    return _run_node(node, grads, *args)
 
 
 def _run_node(node: Node, grads: list, targets, captured, accumulate, retain_graph, anomaly):

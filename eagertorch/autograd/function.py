@@ -13,7 +13,9 @@ import weakref
 
 import numpy as np
 
+from .._backend import device as _bdev
 from .._backend.device import array_module
+from .._backend.device import device_ctx as _device_ctx
 from .._tensor import Tensor, _make, _RemovableHandle
 from . import anomaly_mode
 from .diagnostics import inplace_message, integer_cut, op_name, rebuilt_cut
@@ -404,6 +406,8 @@ class ArrayFunction(Function):
 
     @classmethod
     def apply(cls, *args):
+        if _device_ctx[0]:  # False on the cpu path: no cupy loaded
+            return _apply_in_device(cls, args)
         cut = None  # why the result has no graph though an input came from one
         try:
             if state.enabled:
@@ -500,6 +504,33 @@ class ArrayFunction(Function):
         if anomaly_mode.state.enabled:
             anomaly_mode.record_forward(node, outs, args, known=1)
         return results
+
+
+def _first_device_array(args):
+    for a in args:
+        if isinstance(a, Tensor):
+            if type(a._data) is not np.ndarray:
+                return a._data
+        elif type(a) in (list, tuple):
+            found = _first_device_array(a)
+            if found is not None:
+                return found
+    return None
+
+
+def _apply_in_device(cls, args):
+    """Run ``cls.apply`` with the device of its first device input current, as cupy creates
+    arrays and launches kernels on the current device; nested ops run as they are."""
+    arr = _first_device_array(args)
+    context = None if arr is None else _bdev.context_of(arr)
+    _device_ctx[0] = False
+    try:
+        if context is None:
+            return cls.apply(*args)
+        with context:
+            return cls.apply(*args)
+    finally:
+        _device_ctx[0] = True
 
 
 def _check_same_device(cls, args) -> None:

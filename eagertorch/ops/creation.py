@@ -16,6 +16,7 @@ from .._tensor import Tensor, _make, array_from_data
 __all__ = [
     "arange",
     "as_tensor",
+    "asarray",
     "bernoulli",
     "empty",
     "empty_like",
@@ -24,6 +25,7 @@ __all__ = [
     "from_numpy",
     "full",
     "full_like",
+    "get_default_device",
     "linspace",
     "logspace",
     "multinomial",
@@ -38,6 +40,7 @@ __all__ = [
     "randn_like",
     "randperm",
     "scalar_tensor",
+    "set_default_device",
     "tensor",
     "zeros",
     "zeros_like",
@@ -82,9 +85,25 @@ def _first_device(*xs):
     return None
 
 
+_DEFAULT_DEVICE = [None]  # set_default_device; None: cpu
+
+
+def set_default_device(device) -> None:
+    """Make creation functions given no ``device=`` create tensors on ``device`` (None: cpu)."""
+    _DEFAULT_DEVICE[0] = None if device is None else _device(device)
+
+
+def get_default_device():
+    """The device creation functions use when given no ``device=``."""
+    d = _DEFAULT_DEVICE[0]
+    return _device("cpu") if d is None else d
+
+
 def _place(arr, device, requires_grad: bool) -> Tensor:
     """Wrap a fresh CPU array, move it to ``device`` and set ``requires_grad``."""
     t = _make(arr)
+    if device is None:
+        device = _DEFAULT_DEVICE[0]
     if device is not None and _device(device).type != "cpu":
         t = t.to(device)
     if requires_grad:

@@ -26,6 +26,8 @@ def _scatter_rows(out, idx, rows) -> None:
         d = out.shape[1]
         flat = (idx[:, None] * d + np.arange(d)).reshape(-1)
         np.add.at(out.reshape(-1), flat, rows.reshape(-1))
+    elif not hasattr(out, "__cuda_array_interface__"):  # a numpy-like device array
+        array_module(out).add.at(out, idx, rows)
     else:
         import cupyx
 

@@ -55,6 +55,8 @@ def _add_at(a, key, values) -> None:
     """``a[key] += values`` with repeated indices accumulating (numpy's ``add.at``)."""
     if type(a) is np.ndarray:
         np.add.at(a, key, values)
+    elif not hasattr(a, "__cuda_array_interface__"):  # a numpy-like device array
+        array_module(a).add.at(a, key, values)
     else:
         import cupyx
 

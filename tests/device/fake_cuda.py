@@ -106,6 +106,7 @@ class _Namespace:
 
     def __init__(self, mod) -> None:
         self._mod = mod
+        self.__name__ = "fake_cupy." + mod.__name__  # caches keyed by module name
 
     def __getattr__(self, name):
         attr = getattr(self._mod, name)
@@ -114,9 +115,13 @@ class _Namespace:
                 return _Namespace(attr)
             return attr
 
+        transfer = name in ("asarray", "array")  # cupy.asarray(host array) copies to device
+
         def call(*args, **kwargs):
             found = []
             _collect((args, kwargs), found)
+            if transfer and not any(isinstance(a, FakeArray) for a in found):
+                found = []
             idx = _check((args, kwargs)) if found else _CURRENT[0]
             return _wrap(attr(*_unwrap(args), **_unwrap(kwargs)), idx)
 
@@ -124,6 +129,21 @@ class _Namespace:
 
 
 _CURRENT = [0]
+
+
+class _Current:
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __enter__(self):
+        self.previous = _CURRENT[0]
+        _CURRENT[0] = self.index
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _CURRENT[0] = self.previous
+
+
 NAMESPACE = _Namespace(np)
 
 
@@ -168,6 +188,10 @@ class FakeCudaBackend(DeviceBackend):
 
     def set_device(self, index: int) -> None:
         self.current = _CURRENT[0] = index
+
+    def context(self, index: int):
+        """Make fake GPU ``index`` current, as ``cupy.cuda.Device(index)`` does."""
+        return _Current(index)
 
     def get_device_name(self, index: int) -> str:
         return f"Fake GPU {index}"

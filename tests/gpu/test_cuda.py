@@ -93,3 +93,33 @@ def test_dlpack_exchange_with_cupy_shares_memory():
     assert t.cpu().tolist()[0] == 5.0
     back = et.from_dlpack(c)
     assert back.is_cuda and back.data_ptr() == t.data_ptr()
+
+
+# ----- DLPack on the GPU: no copies -----------------------------------------------------------
+def test_cupy_and_eagertorch_share_gpu_memory_through_dlpack():
+    c = cupy.arange(6, dtype=cupy.float32)
+    t = et.from_dlpack(c)
+    assert t.is_cuda and t._data.data.ptr == c.data.ptr
+    back = cupy.from_dlpack(t)
+    assert back.data.ptr == c.data.ptr
+
+
+def test_torch_cuda_and_eagertorch_share_gpu_memory_through_dlpack():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("torch without CUDA")
+    pt = torch.arange(6, dtype=torch.float32, device="cuda")
+    t = et.from_dlpack(pt)
+    assert t.is_cuda and t._data.data.ptr == pt.data_ptr()
+    t[0] = 9.0
+    torch.cuda.synchronize()
+    assert pt[0].item() == 9.0
+    assert torch.from_dlpack(t).data_ptr() == pt.data_ptr()
+
+
+def test_ops_run_under_their_inputs_device_context():
+    if eagertorch.cuda.device_count() < 2:
+        pytest.skip("needs two GPUs")
+    x = et.randn(3, 4, device="cuda:1", requires_grad=True)
+    (x.exp() * 2).sum().backward()
+    assert x.grad.device == et.device("cuda:1")

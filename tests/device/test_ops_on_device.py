@@ -1,0 +1,341 @@
+"""Every op of the op table, every nn layer type and every optimizer on the fake ``cuda``.
+
+Each case runs on the cpu and on fake GPU 1 from the same inputs and must give the same
+forward values and gradients, with results and gradients on the input's device. The fake
+GPU (fake_cuda.py) raises TypeError when a host array meets a device array, so any code
+path that builds plain numpy arrays instead of using the input's array module fails here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import eagertorch as et
+from eagertorch import nn, optim
+from tests.ops.test_op_db import OPS
+
+from .fake_cuda import FakeArray
+
+DEV = "cuda:1"  # not the current device: catches arrays created on the default device
+
+_SETTINGS = settings(
+    max_examples=3,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def _on(x, dev):
+    if isinstance(x, et.Tensor):
+        return x.detach().to(dev)
+    if isinstance(x, (list, tuple)):
+        return type(x)(_on(v, dev) for v in x)
+    if isinstance(x, dict):
+        return {k: _on(v, dev) for k, v in x.items()}
+    return x
+
+
+def _tensors(out):
+    if isinstance(out, et.Tensor):
+        return [out]
+    if isinstance(out, (list, tuple)):
+        return [t for o in out for t in _tensors(o)]
+    return []
+
+
+def _assert_on_device(t, dev="cuda:1"):
+    assert t.device == et.device(dev), f"{t.device} != {dev}"
+    assert isinstance(t._data, FakeArray) if dev != "cpu" else type(t._data) is np.ndarray
+
+
+def _close(gpu, cpu, what, rtol=1e-9, atol=1e-12):
+    _assert_on_device(gpu)
+    np.testing.assert_allclose(
+        gpu.detach().cpu().numpy(),
+        cpu.detach().numpy(),
+        rtol=rtol,
+        atol=atol,
+        err_msg=what,
+        equal_nan=True,
+    )
+
+
+def _run(spec, arrays, kwargs, dev):
+    diff = range(len(arrays)) if spec.diff_args is None else spec.diff_args
+    xs = [et.tensor(a).to(dev) for a in arrays]
+    for i in diff:
+        if spec.grad:
+            xs[i].requires_grad_()
+    # Specs build index/helper tensors inside ``op``: create those on ``dev`` too, as
+    # torch.set_default_device does.
+    et.set_default_device(dev)
+    try:
+        out = spec.op(*xs, **_on(kwargs, dev))
+    finally:
+        et.set_default_device(None)
+    grads = []
+    target = spec.output(out)
+    if spec.grad and isinstance(target, et.Tensor) and target.requires_grad:
+        w = np.random.default_rng(1).uniform(0.5, 1.5, target.shape)
+        (target * et.tensor(w).to(dev)).sum().backward()
+        grads = [xs[i].grad for i in diff]
+    return out, grads
+
+
+# Not yet device-clean (found by this file; to fix next): the op or its backward still
+# builds a host array or puts a result on the cpu. strict: a fix turns them into failures.
+_NOT_YET = {
+    "pow": "Where.forward (elementwise.py) gets a host `cond` from pow's backward",
+    "take": "result comes back on the cpu",
+    "take_along_dim": "indexing.py _add_at gets a host index in the backward",
+    "median_full": "median over all elements mixes host and device arrays",
+    "unbind": "a result comes back on the cpu",
+    "unbind_all_outputs": "backward mixes a host array into Add",
+    "stack": "gradient comes back on the cpu",
+}
+
+
+def _xfail_not_yet(specs):
+    return [
+        pytest.param(s, marks=pytest.mark.xfail(reason=_NOT_YET[s.name], strict=True))
+        if s.name in _NOT_YET
+        else s
+        for s in specs
+    ]
+
+
+@pytest.mark.parametrize("spec", _xfail_not_yet(OPS), ids=repr)
+@_SETTINGS
+@given(data=st.data())
+def test_op_on_fake_cuda_matches_cpu(spec, data, fake_cuda):
+    shapes = data.draw(spec.shape_strategy(), label="shapes")
+    kwargs = data.draw(spec.kwargs(shapes), label="kwargs")
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16), label="seed"))
+    arrays = [rng.uniform(spec.low, spec.high, s) for s in shapes]
+    assume(spec.valid is None or bool(spec.valid(*arrays, **kwargs)))
+    cpu_out, cpu_grads = _run(spec, arrays, kwargs, "cpu")
+    gpu_out, gpu_grads = _run(spec, arrays, kwargs, DEV)
+    cpu_t, gpu_t = _tensors(cpu_out), _tensors(gpu_out)
+    assert len(cpu_t) == len(gpu_t)
+    for i, (g, c) in enumerate(zip(gpu_t, cpu_t)):
+        assert g.dtype == c.dtype
+        _close(g, c, f"{spec.name} output {i}")
+    assert len(gpu_grads) == len(cpu_grads)
+    for i, (g, c) in enumerate(zip(gpu_grads, cpu_grads)):
+        if c is None:
+            assert g is None
+        else:
+            _close(g, c, f"{spec.name} grad of input {i}")
+
+
+# ----- nn layers ------------------------------------------------------------------------------
+def _seeded(make):
+    et.manual_seed(0)
+    return make()
+
+
+LAYERS = {
+    "Linear": (lambda: nn.Linear(4, 3), (2, 4)),
+    "Conv2d": (lambda: nn.Conv2d(2, 3, 3, padding=1, stride=2), (2, 2, 5, 5)),
+    "ConvTranspose2d": (lambda: nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1), (2, 2, 3, 3)),
+    "MaxPool2d": (lambda: nn.MaxPool2d(2), (2, 2, 4, 4)),
+    "AvgPool2d": (lambda: nn.AvgPool2d(2, padding=1), (2, 2, 4, 4)),
+    "AdaptiveAvgPool2d": (lambda: nn.AdaptiveAvgPool2d((2, 3)), (2, 2, 5, 4)),
+    "BatchNorm2d": (lambda: nn.BatchNorm2d(3), (4, 3, 2, 2)),
+    "BatchNorm2d-eval": (lambda: nn.BatchNorm2d(3).eval(), (4, 3, 2, 2)),
+    "LayerNorm": (lambda: nn.LayerNorm(4), (3, 4)),
+    "GroupNorm": (lambda: nn.GroupNorm(2, 4), (2, 4, 3)),
+    "Dropout-eval": (lambda: nn.Dropout(0.5).eval(), (3, 4)),
+    "Flatten": (lambda: nn.Flatten(), (2, 3, 2)),
+    **{
+        name: (getattr(nn, name), (3, 4))
+        for name in [
+            "ReLU",
+            "ReLU6",
+            "LeakyReLU",
+            "ELU",
+            "SELU",
+            "CELU",
+            "GELU",
+            "SiLU",
+            "Mish",
+            "Sigmoid",
+            "Tanh",
+            "Softplus",
+            "Softsign",
+            "Hardtanh",
+            "Hardsigmoid",
+            "Hardswish",
+            "LogSigmoid",
+            "Tanhshrink",
+            "Softshrink",
+            "Hardshrink",
+            "PReLU",
+        ]
+    },
+    "Softmax": (lambda: nn.Softmax(dim=1), (3, 4)),
+    "LogSoftmax": (lambda: nn.LogSoftmax(dim=1), (3, 4)),
+    "GLU": (lambda: nn.GLU(), (3, 4)),
+}
+
+
+def _layer_run(make, x, dev):
+    m = _seeded(make).double().to(dev)
+    xt = et.tensor(x).to(dev).requires_grad_()
+    out = m(xt)
+    w = np.random.default_rng(2).uniform(0.5, 1.5, out.shape)
+    (out * et.tensor(w).to(dev)).sum().backward()
+    params = {n: p.grad for n, p in m.named_parameters()}
+    buffers = dict(m.named_buffers())
+    return out, xt.grad, params, buffers
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_forward_backward_on_fake_cuda_matches_cpu(name, fake_cuda):
+    make, shape = LAYERS[name]
+    x = np.random.default_rng(0).uniform(-2, 2, shape)
+    c_out, c_gx, c_params, c_buf = _layer_run(make, x, "cpu")
+    g_out, g_gx, g_params, g_buf = _layer_run(make, x, DEV)
+    _close(g_out, c_out, "output")
+    _close(g_gx, c_gx, "input grad")
+    assert g_params.keys() == c_params.keys()
+    for n in c_params:
+        _close(g_params[n], c_params[n], f"grad of {n}")
+    for n in c_buf:
+        if c_buf[n] is not None:
+            _close(g_buf[n], c_buf[n], f"buffer {n}")
+
+
+def test_embedding_on_fake_cuda_matches_cpu(fake_cuda):
+    idx = np.array([[0, 2, 4], [4, 3, 0]])
+    results = []
+    for dev in ("cpu", DEV):
+        m = _seeded(lambda: nn.Embedding(5, 3, padding_idx=0)).double().to(dev)
+        out = m(et.tensor(idx).to(dev))
+        (out * et.arange(3, dtype=et.float64, device=dev)).sum().backward()
+        results.append((out, m.weight.grad))
+    _close(results[1][0], results[0][0], "embedding output")
+    _close(results[1][1], results[0][1], "embedding weight grad")
+
+
+LOSSES = {
+    "CrossEntropyLoss": (lambda: nn.CrossEntropyLoss(), (4, 5), np.array([0, 4, 2, 1])),
+    "CrossEntropyLoss-smoothing": (
+        lambda: nn.CrossEntropyLoss(label_smoothing=0.1, ignore_index=2),
+        (4, 5),
+        np.array([0, 4, 2, 1]),
+    ),
+    "CrossEntropyLoss-weight": (
+        lambda: nn.CrossEntropyLoss(weight=et.linspace(0.5, 1.5, 5, dtype=et.float64)),
+        (4, 5),
+        np.array([0, 4, 2, 1]),
+    ),
+    "CrossEntropyLoss-probs": (
+        lambda: nn.CrossEntropyLoss(),
+        (4, 5),
+        np.full((4, 5), 0.2),
+    ),
+    "MSELoss": (lambda: nn.MSELoss(), (3, 4), np.linspace(-1, 1, 12).reshape(3, 4)),
+    "BCEWithLogitsLoss": (
+        lambda: nn.BCEWithLogitsLoss(pos_weight=et.tensor([1.0, 2.0, 0.5, 1.0])),
+        (3, 4),
+        np.linspace(0, 1, 12).reshape(3, 4),
+    ),
+    "NLLLoss": (lambda: nn.NLLLoss(), (4, 5), np.array([0, 4, 2, 1])),
+    "L1Loss": (lambda: nn.L1Loss(), (3, 4), np.linspace(-1, 1, 12).reshape(3, 4)),
+    "SmoothL1Loss": (lambda: nn.SmoothL1Loss(), (3, 4), np.linspace(-1, 1, 12).reshape(3, 4)),
+    "HuberLoss": (lambda: nn.HuberLoss(), (3, 4), np.linspace(-1, 1, 12).reshape(3, 4)),
+    "KLDivLoss": (
+        lambda: nn.KLDivLoss(reduction="batchmean"),
+        (3, 4),
+        np.full((3, 4), 0.25),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_loss_on_fake_cuda_matches_cpu(name, fake_cuda):
+    make, shape, target = LOSSES[name]
+    x = np.random.default_rng(0).uniform(-2, 2, shape)
+    results = []
+    for dev in ("cpu", DEV):
+        loss_fn = make().to(dev)
+        xt = et.tensor(x).to(dev).requires_grad_()
+        loss = loss_fn(xt, et.tensor(target).to(dev))
+        loss.backward()
+        results.append((loss, xt.grad))
+    _close(results[1][0], results[0][0], "loss")
+    _close(results[1][1], results[0][1], "input grad")
+
+
+# ----- optimizers -----------------------------------------------------------------------------
+OPTIMIZERS = {
+    "SGD": lambda p: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+    "Adam": lambda p: optim.Adam(p, lr=0.01, amsgrad=True, weight_decay=0.01),
+    "AdamW": lambda p: optim.AdamW(p, lr=0.01),
+    "Adamax": lambda p: optim.Adamax(p, lr=0.01),
+    "NAdam": lambda p: optim.NAdam(p, lr=0.01),
+    "RAdam": lambda p: optim.RAdam(p, lr=0.01),
+    "RMSprop": lambda p: optim.RMSprop(p, lr=0.01, momentum=0.5, centered=True),
+    "Adagrad": lambda p: optim.Adagrad(p, lr=0.1),
+    "Adadelta": lambda p: optim.Adadelta(p),
+    "LBFGS": lambda p: optim.LBFGS(p, lr=0.5, max_iter=3),
+}
+
+
+def _train(make_opt, dev, steps=3):
+    model = _seeded(lambda: nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)))
+    model = model.double().to(dev)
+    opt = make_opt(model.parameters())
+    x = et.tensor(np.linspace(-1, 1, 15).reshape(5, 3)).to(dev)
+    y = et.tensor(np.linspace(0, 1, 10).reshape(5, 2)).to(dev)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        return loss
+
+    for _ in range(steps):
+        opt.step(closure)
+    return model, opt
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_optimizer_step_on_fake_cuda_matches_cpu(name, fake_cuda):
+    cpu_model, _ = _train(OPTIMIZERS[name], "cpu")
+    gpu_model, gpu_opt = _train(OPTIMIZERS[name], DEV)
+    for (n, c), g in zip(cpu_model.named_parameters(), gpu_model.parameters()):
+        _close(g.detach(), c.detach(), f"{name}: parameter {n}")
+    for state in gpu_opt.state.values():
+        for v in state.values():
+            if isinstance(v, et.Tensor) and v.dim() > 0:
+                _assert_on_device(v)
+
+
+# ----- core -----------------------------------------------------------------------------------
+def test_manual_seed_seeds_every_initialised_gpu(fake_cuda):
+    et.manual_seed(123)
+    assert fake_cuda.seeds == {0: 123, 1: 123}
+
+
+def test_default_device_places_creation_functions(fake_cuda):
+    et.set_default_device("cuda:1")
+    try:
+        assert et.zeros(2).device == et.device("cuda:1")
+        assert et.tensor([1, 2]).device == et.device("cuda:1")
+        assert et.get_default_device() == et.device("cuda:1")
+    finally:
+        et.set_default_device(None)
+    assert et.zeros(2).device == et.device("cpu")
+
+
+def test_backward_creates_gradients_on_the_inputs_device_not_the_current_one(fake_cuda):
+    x = et.ones(3, device="cuda:1", requires_grad=True)
+    x.exp().sum().backward()
+    _assert_on_device(x.grad)
