@@ -460,7 +460,9 @@ def graph_memory() -> GraphMemory:
     """
     from .function import _FREED, Node, _SavedOutput
 
-    nodes = [o for o in gc.get_objects() if isinstance(o, Node)]
+    with warnings.catch_warnings():  # isinstance on other libraries' lazy deprecated objects
+        warnings.simplefilter("ignore")
+        nodes = [o for o in gc.get_objects() if isinstance(o, Node)]
     arrays: dict = {}
     for n in nodes:
         found: list = []
