@@ -5,17 +5,16 @@ from __future__ import annotations
 from .._backend.device import array_module
 from .optimizer import (
     Optimizer,
-    _add_scaled_square_,
+    _adam_grad,
     _as_float,
     _bump_version,
     _check_betas,
     _check_differentiable,
     _check_lr,
     _check_nonnegative,
-    _grad_with_decay,
     _increment_step,
-    _lerp_,
     _scalar_state,
+    _update_adam_moments_,
     _zeros_state,
 )
 
@@ -98,18 +97,11 @@ class Adam(Optimizer):
                 step = _increment_step(state)
                 param = p._data
                 xp = array_module(param)
-                if decoupled:
-                    if weight_decay != 0:
-                        param *= 1 - lr * weight_decay
-                    grad = _grad_with_decay(param, g._data, 0, maximize)
-                else:
-                    grad = _grad_with_decay(param, g._data, weight_decay, maximize)
+                grad = _adam_grad(param, g._data, lr, weight_decay, decoupled, maximize)
                 exp_avg = state["exp_avg"]._data
                 exp_avg_sq = state["exp_avg_sq"]._data
                 tmp = xp.empty_like(param)
-                _lerp_(xp, exp_avg, grad, 1 - beta1, tmp)
-                exp_avg_sq *= beta2
-                _add_scaled_square_(xp, exp_avg_sq, grad, 1 - beta2, tmp)
+                _update_adam_moments_(xp, exp_avg, exp_avg_sq, grad, beta1, beta2, tmp)
 
                 step_size = lr / (1 - beta1**step)
                 bias_correction2_sqrt = (1 - beta2**step) ** 0.5

@@ -6,17 +6,16 @@ from .._backend.device import array_module
 from .._tensor import Tensor
 from .optimizer import (
     Optimizer,
-    _add_scaled_square_,
+    _adam_grad,
     _as_float,
     _bump_version,
     _check_betas,
     _check_differentiable,
     _check_lr,
     _check_nonnegative,
-    _grad_with_decay,
     _increment_step,
-    _lerp_,
     _scalar_state,
+    _update_adam_moments_,
     _zeros_state,
 )
 
@@ -98,12 +97,7 @@ class NAdam(Optimizer):
                 param = p._data
                 xp = array_module(param)
                 bias_correction2 = 1 - beta2**step
-                if decoupled:
-                    if weight_decay != 0:
-                        param *= 1 - lr * weight_decay
-                    grad = _grad_with_decay(param, g._data, 0, maximize)
-                else:
-                    grad = _grad_with_decay(param, g._data, weight_decay, maximize)
+                grad = _adam_grad(param, g._data, lr, weight_decay, decoupled, maximize)
                 mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
                 # The product is rounded to its tensor's dtype each step, as in PyTorch.
@@ -116,9 +110,7 @@ class NAdam(Optimizer):
                 exp_avg = state["exp_avg"]._data
                 exp_avg_sq = state["exp_avg_sq"]._data
                 tmp = xp.empty_like(param)
-                _lerp_(xp, exp_avg, grad, 1 - beta1, tmp)
-                exp_avg_sq *= beta2
-                _add_scaled_square_(xp, exp_avg_sq, grad, 1 - beta2, tmp)
+                _update_adam_moments_(xp, exp_avg, exp_avg_sq, grad, beta1, beta2, tmp)
                 denom = xp.divide(exp_avg_sq, bias_correction2, out=tmp)
                 xp.sqrt(denom, out=denom)
                 denom += eps

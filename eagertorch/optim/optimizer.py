@@ -113,6 +113,23 @@ def _grad_with_decay(param, grad, weight_decay: float, maximize: bool):
     return -grad if maximize else grad
 
 
+def _adam_grad(param, grad, lr: float, weight_decay: float, decoupled: bool, maximize: bool):
+    """The gradient the Adam family steps with: AdamW-style decay shrinks ``param`` in place
+    first when ``decoupled``, otherwise the decay is added to the gradient (L2)."""
+    if not decoupled:
+        return _grad_with_decay(param, grad, weight_decay, maximize)
+    if weight_decay != 0:
+        param *= 1 - lr * weight_decay
+    return _grad_with_decay(param, grad, 0, maximize)
+
+
+def _update_adam_moments_(xp, exp_avg, exp_avg_sq, grad, beta1: float, beta2: float, tmp):
+    """Adam's moments in place: ``exp_avg`` lerps to ``grad``, ``exp_avg_sq`` to its square."""
+    _lerp_(xp, exp_avg, grad, 1 - beta1, tmp)
+    exp_avg_sq *= beta2
+    _add_scaled_square_(xp, exp_avg_sq, grad, 1 - beta2, tmp)
+
+
 def _lerp_(xp, start, end, weight: float, tmp) -> None:
     """``start += weight * (end - start)`` in place, with PyTorch's lerp branches.
 
