@@ -106,15 +106,20 @@ class Node:
             raise RuntimeError(_FREED_MESSAGE)
         out = []
         for item, version in zip(saved, self._saved_versions):
+            if version < 0:  # a constant or None
+                out.append(item)
+                continue
             if type(item) is _SavedOutput:
                 t = item.ref()
-                if t is not None and _current_version(t) != version:
-                    self._raise_modified(t, version)
                 out.append(_make(item.data, True, self, item.nr))
+                if t is None:
+                    continue
             else:
-                if item is not None and version >= 0 and _current_version(item) != version:
-                    self._raise_modified(item, version)
+                t = item
                 out.append(item)
+            view = t._view  # _current_version, inlined: this runs for every node in backward
+            if (t._version if view is None else view[0]._version) != version:
+                self._raise_modified(t, version)
         return tuple(out)
 
     saved_variables = saved_tensors
@@ -396,7 +401,8 @@ def once_differentiable(fn):
 class ArrayFunction(Function):
     """Internal variant of ``Function`` whose forward receives and returns raw arrays.
 
-    ``forward(ctx, *arrays_or_constants)`` returns an array (or a tuple of arrays);
+    ``forward(ctx, *arrays_or_constants)`` returns an array (or a tuple of arrays, where None
+    stands for an output not computed: it gets no gradient);
     ``ctx.save_for_backward`` takes arrays, which backward gets back as Tensors: inputs as
     the input Tensors themselves, outputs as Tensors whose ``grad_fn`` is this node.
     Class attribute ``is_view``: the output is a view of the first input's data.
@@ -411,31 +417,21 @@ class ArrayFunction(Function):
         cut = None  # why the result has no graph though an input came from one
         try:
             if state.enabled:
-                # One pass gathers arrays, which inputs need grad, and their edges.
                 raw = []
-                needs = []
-                edges = []
                 record = False
                 for a in args:
                     if isinstance(a, Tensor):
-                        d = a._data
-                        raw.append(d)
+                        raw.append(a._data)
                         if a._requires_grad:
                             record = True
-                            needs.append(True)
-                            fn = a._grad_fn
-                            edges.append((a if fn is None else fn, a._output_nr, d.shape, d.dtype))
-                            continue
-                        if a._cut is not None:
+                        elif a._cut is not None:
                             cut = a._cut
                         elif _rebuilt:
-                            cut = rebuilt_cut(d) or cut
+                            cut = rebuilt_cut(a._data) or cut
                     else:
                         raw.append(a)
-                    needs.append(False)
-                    edges.append(None)
                 if record:
-                    return cls._record(args, raw, tuple(needs), tuple(edges))
+                    return cls._record(args, raw)
             else:
                 raw = [a._data if isinstance(a, Tensor) else a for a in args]
                 if cut_regions[0]:
@@ -445,10 +441,11 @@ class ArrayFunction(Function):
             _check_same_device(cls, args)
             raise
         if type(out) is tuple:
-            results = tuple(_make(_as_array(o)) for o in out)
+            results = tuple([None if o is None else _make(_as_array(o)) for o in out])
             if cut is not None:
                 for r in results:
-                    r._cut = cut
+                    if r is not None:
+                        r._cut = cut
             return results
         if type(out) is not np.ndarray:
             out = _as_array(out)
@@ -460,27 +457,42 @@ class ArrayFunction(Function):
         return t
 
     @classmethod
-    def _record(cls, args, raw, needs, edges):
+    def _record(cls, args, raw):
+        needs = []
+        edges = []
+        for a in args:
+            if isinstance(a, Tensor) and a._requires_grad:
+                needs.append(True)
+                fn = a._grad_fn
+                d = a._data
+                edges.append((a if fn is None else fn, a._output_nr, d.shape, d.dtype))
+            else:
+                needs.append(False)
+                edges.append(None)
         node = cls._backward_cls()
-        node.needs_input_grad = needs
-        node._edges = edges
+        node.needs_input_grad = tuple(needs)
+        node._edges = tuple(edges)
         node._to_save = node._saved = node._saved_versions = ()
         out = cls.forward(node, *raw)
         if type(out) is tuple:
-            outs = tuple(_as_array(o) for o in out)
+            outs = tuple([None if o is None else _as_array(o) for o in out])
             non_diff = node._non_differentiable
             results = tuple(
-                _make(o, True, node, i)
+                None
+                if o is None
+                else _make(o, True, node, i)
                 if o.dtype.kind == "f" and not any(o is n for n in non_diff)
                 else _make(o)
                 for i, o in enumerate(outs)
             )
-            node._out_meta = tuple((o.shape, o.dtype, array_module(o)) for o in outs)
+            node._out_meta = tuple(
+                None if o is None else (o.shape, o.dtype, array_module(o)) for o in outs
+            )
             node._extras = True
-            if not all(r._requires_grad for r in results):
+            if not all(r is None or r._requires_grad for r in results):
                 cut = integer_cut(cls, known=1)
                 for r in results:
-                    if not r._requires_grad:
+                    if r is not None and not r._requires_grad:
                         r._cut = cut
         else:
             original = out
@@ -592,11 +604,12 @@ def _resolve_saved_arrays(
         for a, r in zip(args, raw):
             if r is arr and isinstance(a, Tensor):
                 items.append(a)
-                versions.append(_current_version(a))
+                view = a._view  # _current_version, inlined: this runs for every saved input
+                versions.append(a._version if view is None else view[0]._version)
                 break
         else:
             for i, o in enumerate(outs):
-                if o is arr or originals[i] is arr:
+                if o is not None and (o is arr or originals[i] is arr):
                     res = results if type(results) is Tensor else results[i]
                     items.append(_SavedOutput(o, i, weakref.ref(res)))
                     versions.append(0)

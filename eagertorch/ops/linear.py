@@ -17,8 +17,7 @@ class Linear(ArrayFunction):
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
-        flat = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-        out = flat @ weight.T
+        out = _rows(x) @ weight.T
         if bias is not None:
             out += bias
         return out if x.ndim == 2 else out.reshape(*x.shape[:-1], weight.shape[0])
@@ -26,12 +25,52 @@ class Linear(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad
-        g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
-        gx = matmul(g, weight) if need_x else None
-        gw = matmul(g2.t(), x if x.ndim == 2 else x.reshape(-1, x.shape[-1])) if need_w else None
-        gb = g2.sum(0) if need_b else None
-        return gx, gw, gb
+        return LinearBackward.apply(g, x, weight, ctx.needs_input_grad)
+
+
+def _rows(a):
+    """``a`` as a matrix: leading dims flattened into rows."""
+    return a if a.ndim == 2 else a.reshape(-1, a.shape[-1])
+
+
+class LinearBackward(ArrayFunction):
+    """Linear's gradients ``(g @ weight, g.T @ x, g.sum(0))`` as one op; None where not wanted.
+
+    One node rather than three matmul/sum ops and a transpose: on small layers the per-op
+    cost is most of the backward. It is linear in each input, so its own backward (double
+    backward) is three products again.
+    """
+
+    @staticmethod
+    def forward(ctx, g, x, weight, need):
+        ctx.save_for_backward(g, x, weight)
+        g2 = _rows(g)
+        return (
+            g @ weight if need[0] else None,
+            g2.T @ _rows(x) if need[1] else None,
+            g2.sum(0) if need[2] else None,
+        )
+
+    @staticmethod
+    def backward(ctx, ggx, ggw, ggb):
+        g, x, weight = ctx.saved_tensors
+        need_g, need_x, need_w = ctx.needs_input_grad[:3]
+        g2 = g.reshape(-1, g.shape[-1])
+        dg = dx = dw = None
+        if need_g:
+            terms = []
+            if ggx is not None:
+                terms.append(matmul(ggx, weight.t()))
+            if ggw is not None:
+                terms.append(matmul(x, ggw.t()))
+            if ggb is not None:
+                terms.append(ggb.expand(g.shape))
+            dg = sum(terms[1:], terms[0])
+        if need_x and ggw is not None:
+            dx = matmul(g2, ggw).reshape(x.shape)
+        if need_w and ggx is not None:
+            dw = matmul(g2.t(), ggx.reshape(-1, ggx.shape[-1]))
+        return dg, dx, dw, None
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -30,6 +30,29 @@ def test_linear_matches_numpy_and_passes_gradcheck(batch, fin, fout, bias):
     assert gradgradcheck(lambda *a: F.linear(*a), inputs)
 
 
+@given(
+    batch=st.lists(st.integers(1, 3), max_size=2),
+    fin=SIDE,
+    fout=SIDE,
+    wanted=st.tuples(st.booleans(), st.booleans(), st.booleans()).filter(any),
+)
+def test_linear_double_backward_for_any_subset_of_inputs(batch, fin, fout, wanted):
+    # The backward is one node computing only the wanted gradients; its own backward must
+    # still be right for every combination (and for leading batch dims).
+    x, w, b = (
+        et.randn(*shape, dtype=et.float64, requires_grad=need)
+        for shape, need in zip(((*batch, fin), (fout, fin), (fout,)), wanted)
+    )
+    inputs = tuple(t for t in (x, w, b) if t.requires_grad)
+
+    def fn(*args):
+        it = iter(args)
+        return F.linear(*(next(it) if t.requires_grad else t for t in (x, w, b)))
+
+    assert gradcheck(fn, inputs)
+    assert gradgradcheck(fn, inputs)
+
+
 @given(fin1=SIDE, fin2=SIDE, fout=SIDE, n=st.integers(0, 3))
 def test_bilinear_gradcheck(fin1, fin2, fout, n):
     args = [
