@@ -207,23 +207,10 @@ def run(
     try:
         while ready:
             v = ready.pop()
-            if isinstance(v, Tensor):
-                g = pop(v, None)
-                if (
-                    fast_leaf
-                    and v._hooks is None
-                    and v._grad is not None
-                    and g is not None
-                    and (not v._grad._requires_grad)
-                ):
-                    old = v._grad
-                    check_accumulation(v, old, origin)
-                    old._data += g._data
-                    record_grad_write(v, old, origin)
-                else:
-                    _accumulate_leaf(
-                        v, g, targets, captured, accumulate, create_graph, taken, origin
-                    )
+            if isinstance(v, Tensor):  # a leaf among the roots
+                _accumulate_leaf(
+                    v, pop(v, None), targets, captured, accumulate, create_graph, taken, origin
+                )
                 continue
             grads = pop(v, None)
             if needed is not None and v not in needed:
@@ -247,26 +234,51 @@ def run(
                 if e is None:
                     continue
                 u = e[0]
-                if grads is not None:
-                    g = grads[i]
-                    if g is not None:
-                        d = g._data
-                        if d.shape != e[2] or (d.dtype is not e[3] and d.dtype != e[3]):
-                            g = _fit_gradient(g, e, v, i)
-                        slot = get(u)
-                        if isinstance(u, Tensor):
-                            buffers[u] = g if slot is None else _sum(slot, g, owned)
-                        elif slot is None:
-                            if u._out_meta is None:
-                                buffers[u] = [g]
-                            else:
-                                slot = buffers[u] = [None] * len(u._out_meta)
-                                slot[e[1]] = g
-                        else:
-                            nr = e[1]
-                            slot[nr] = g if slot[nr] is None else _sum(slot[nr], g, owned)
+                g = None if grads is None else grads[i]
+                if g is not None:
+                    d = g._data
+                    if d.shape != e[2] or (d.dtype is not e[3] and d.dtype != e[3]):
+                        g = _fit_gradient(g, e, v, i)
                 left = deps[u] - 1
                 deps[u] = left
+                if isinstance(u, Tensor):
+                    # A leaf takes its gradient as soon as the last contribution arrives, as
+                    # PyTorch's AccumulateGrad runs first: .grad fills in backward order.
+                    if left:
+                        if g is not None:
+                            slot = get(u)
+                            buffers[u] = g if slot is None else _sum(slot, g, owned)
+                        continue
+                    slot = pop(u, None)
+                    if slot is not None:
+                        g = slot if g is None else _sum(slot, g, owned)
+                    if g is None:
+                        continue
+                    if fast_leaf and u._hooks is None:
+                        old = u._grad
+                        if old is None:
+                            _set_grad(u, g, taken, origin)
+                            continue
+                        if not old._requires_grad:
+                            check_accumulation(u, old, origin)
+                            old._data += g._data
+                            record_grad_write(u, old, origin)
+                            continue
+                    _accumulate_leaf(
+                        u, g, targets, captured, accumulate, create_graph, taken, origin
+                    )
+                    continue
+                if g is not None:
+                    slot = get(u)
+                    if slot is None:
+                        if u._out_meta is None:
+                            buffers[u] = [g]
+                        else:
+                            slot = buffers[u] = [None] * len(u._out_meta)
+                            slot[e[1]] = g
+                    else:
+                        nr = e[1]
+                        slot[nr] = g if slot[nr] is None else _sum(slot[nr], g, owned)
                 if left == 0:
                     push(u)
     finally:
@@ -381,24 +393,31 @@ def _accumulate_leaf(
         record_grad_write(t, t._grad, origin)
         return
     if old is None:
-        # Keep the gradient's own array when nothing else can see it; copy views (e.g. a
-        # read-only broadcast) and arrays already given to another leaf or by the user.
-        d = g._data
-        if d.base is not None or id(d) in taken:
-            g = _make(d.copy())
-        elif g._view is not None or g._grad_fn is not None or g._hooks is not None:
-            g = _make(d)
-        taken.add(id(g._data))
-        t._grad = g
-        # record_grad_write(t, g, origin), inlined: it runs for every leaf of every backward
-        v = t._view
-        g._writes = ((g._version, _BACKWARD, origin, (v[0] if v is not None else t)._version),)
+        _set_grad(t, g, taken, origin)
         return
     if old._requires_grad:
         t._grad = old + g
     else:
         old._data += g._data
     record_grad_write(t, t._grad, origin)
+
+
+def _set_grad(t: Tensor, g: Tensor, taken: set, origin) -> None:
+    """The first gradient of ``t`` in this pass, where no graph is built: store it as ``.grad``.
+
+    The gradient's own array is kept when nothing else can see it; views (e.g. a read-only
+    broadcast) and arrays already given to another leaf or by the user are copied.
+    """
+    d = g._data
+    if d.base is not None or id(d) in taken:
+        g = _make(d.copy())
+    elif g._view is not None or g._grad_fn is not None or g._hooks is not None:
+        g = _make(d)
+    taken.add(id(g._data))
+    t._grad = g
+    # record_grad_write(t, g, origin), inlined: it runs for every leaf of every backward
+    v = t._view
+    g._writes = ((g._version, _BACKWARD, origin, (v[0] if v is not None else t)._version),)
 
 
 def backward(
