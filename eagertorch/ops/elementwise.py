@@ -769,7 +769,8 @@ def _bitwise(ufunc_name: str):
             getattr(b, "dtype", None) is not None and b.dtype.kind == "f"
         ):
             raise RuntimeError(f"\"{ufunc_name}_cpu\" not implemented for 'Float'")
-        return _make(np.asarray(getattr(array_module(a), ufunc_name)(a, b)))
+        xp = array_module(a)
+        return _make(xp.asarray(getattr(xp, ufunc_name)(a, b)))
 
     op.__name__ = ufunc_name
     return op

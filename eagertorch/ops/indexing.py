@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from .._backend.device import array_module
+from .._backend.device import array_module, on_device_of
 from .._backend.dtype import cpp_name, scalar_name
 from .._tensor import Tensor, _make, _wrap_dim
 from ..autograd.diagnostics import note_inplace
@@ -619,6 +619,18 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
             "for indices"
         )
     xp = array_module(x)
+    # Built outside any op: on a device, make the ranges with the input's device current.
+    if xp is np:
+        key = _along_dim_key(np, input, indices, dim)
+    else:
+        key = on_device_of(x, _along_dim_key, xp, input, indices, dim)
+    _out_of_bounds(idx, x.shape[dim], dim)
+    return TakeAlongDim.apply(input, None, key, True)
+
+
+def _along_dim_key(xp, input: Tensor, indices: Tensor, dim: int) -> tuple:
+    """Advanced key taking ``indices`` along ``dim`` of ``input``, broadcasting the rest."""
+    x, idx = input._data, indices._data
     key = []
     for d in range(x.ndim):
         if d == dim:
@@ -631,8 +643,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
         shape = [1] * x.ndim
         shape[d] = a
         key.append(xp.arange(a).reshape(shape) if a != 1 else xp.zeros(shape, np.intp))
-    _out_of_bounds(idx, x.shape[dim], dim)
-    return TakeAlongDim.apply(input, None, tuple(key), True)
+    return tuple(key)
 
 
 # ----- gather and scatter ----------------------------------------------------------------------

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from .._backend.device import array_module
+from .._backend.device import array_module, device_of
 from ..autograd.function import ArrayFunction
 
 __all__: list[str] = []
@@ -681,9 +681,9 @@ class AxisMap:
             self._t._t = self
         return self._t
 
-    def _device(self, xp, i: int, axis: int, dtype):
-        """Tap ``i``'s columns and broadcastable weights as arrays of ``xp``, cached."""
-        key = (xp.__name__, i, axis, dtype)
+    def _device(self, xp, dev, i: int, axis: int, dtype):
+        """Tap ``i``'s columns and broadcastable weights as arrays of ``xp`` on ``dev``, cached."""
+        key = (dev, i, axis, dtype)
         v = self._cast.get(key)
         if v is None:
             cols, vals, _ = self.taps[i]
@@ -700,9 +700,10 @@ class AxisMap:
             shape[axis] = self.out_size
             return xp.zeros(shape, x.dtype)
         rest = (slice(None),) * (-axis - 1)
+        dev = None if xp is np else device_of(x)  # cpu: None hashes faster than a device
         out = None
         for i, (_, _, unit) in enumerate(self.taps):
-            cols, vals = self._device(xp, i, axis, x.dtype)
+            cols, vals = self._device(xp, dev, i, axis, x.dtype)
             view = isinstance(cols, slice)
             part = x[(Ellipsis, cols, *rest)] if view else xp.take(x, cols, axis=axis)
             if not unit:

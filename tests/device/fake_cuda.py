@@ -2,8 +2,9 @@
 
 ``FakeArray`` is a numpy array that says it lives on GPU ``_index`` and behaves like a
 cupy array where it matters for the device plumbing: ``.device.id``, ``.get()`` to copy to
-host, results of numpy functions and ufuncs stay on its device, and mixing it with a plain
-(non 0-d) numpy array or with another device's array raises TypeError, as cupy does. So
+host, results of numpy functions and ufuncs stay on its device, indexing (or iterating) down
+to one element gives a 0-d array on its device rather than a host scalar, and mixing it with
+a plain (non 0-d) numpy array or with another device's array raises TypeError, as cupy does. So
 transfers, mismatch errors, ``Module.to``, optimizer state and DataLoader batches run in CI
 on the exact code path a real GPU takes. Limit: ``np.asarray(fake)`` silently gives a host
 view (cupy would raise), so code that forgets ``xp`` is caught only at the next mixed op.
@@ -38,6 +39,12 @@ class FakeArray(np.ndarray):
 
     def get(self) -> np.ndarray:
         return np.array(self.view(np.ndarray), copy=True)
+
+    def __getitem__(self, key):
+        out = super().__getitem__(key)
+        if isinstance(out, np.generic):  # cupy gives a 0-d view on the device, not a scalar
+            out = super().__getitem__((*key, ...) if type(key) is tuple else (key, ...))
+        return out
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         idx = _check((inputs, out))

@@ -53,8 +53,8 @@ def _assert_on_device(t, dev="cuda:1"):
     assert isinstance(t._data, FakeArray) if dev != "cpu" else type(t._data) is np.ndarray
 
 
-def _close(gpu, cpu, what, rtol=1e-9, atol=1e-12):
-    _assert_on_device(gpu)
+def _close(gpu, cpu, what, rtol=1e-9, atol=1e-12, dev=DEV):
+    _assert_on_device(gpu, dev)
     np.testing.assert_allclose(
         gpu.detach().cpu().numpy(),
         cpu.detach().numpy(),
@@ -87,29 +87,7 @@ def _run(spec, arrays, kwargs, dev):
     return out, grads
 
 
-# Not yet device-clean (found by this file; to fix next): the op or its backward still
-# builds a host array or puts a result on the cpu. strict: a fix turns them into failures.
-_NOT_YET = {
-    "pow": "Where.forward (elementwise.py) gets a host `cond` from pow's backward",
-    "take": "result comes back on the cpu",
-    "take_along_dim": "indexing.py _add_at gets a host index in the backward",
-    "median_full": "median over all elements mixes host and device arrays",
-    "unbind": "a result comes back on the cpu",
-    "unbind_all_outputs": "backward mixes a host array into Add",
-    "stack": "gradient comes back on the cpu",
-}
-
-
-def _xfail_not_yet(specs):
-    return [
-        pytest.param(s, marks=pytest.mark.xfail(reason=_NOT_YET[s.name], strict=True))
-        if s.name in _NOT_YET
-        else s
-        for s in specs
-    ]
-
-
-@pytest.mark.parametrize("spec", _xfail_not_yet(OPS), ids=repr)
+@pytest.mark.parametrize("spec", OPS, ids=repr)
 @_SETTINGS
 @given(data=st.data())
 def test_op_on_fake_cuda_matches_cpu(spec, data, fake_cuda):
@@ -339,3 +317,20 @@ def test_backward_creates_gradients_on_the_inputs_device_not_the_current_one(fak
     x = et.ones(3, device="cuda:1", requires_grad=True)
     x.exp().sum().backward()
     _assert_on_device(x.grad)
+
+
+@pytest.mark.parametrize("mode", ["linear", "bilinear"])
+def test_interpolate_on_two_gpus_gives_each_its_own_device(mode, fake_cuda):
+    # The resampling maps are cached per size and reused: GPU 1 must not get GPU 0's copies.
+    shape = (2, 3, 4) if mode == "linear" else (2, 3, 4, 5)
+    x = np.random.default_rng(0).uniform(-2, 2, shape)
+    w = np.random.default_rng(1).uniform(0.5, 1.5, (*shape[:2], *(2 * n for n in shape[2:])))
+    results = {}
+    for dev in ("cpu", "cuda:0", "cuda:1"):
+        xt = et.tensor(x).to(dev).requires_grad_()
+        out = nn.functional.interpolate(xt, scale_factor=2, mode=mode, align_corners=False)
+        (out * et.tensor(w).to(dev)).sum().backward()
+        results[dev] = (out, xt.grad)
+    for dev in ("cuda:0", "cuda:1"):
+        for g, c, what in zip(results[dev], results["cpu"], ("output", "input grad")):
+            _close(g, c, f"{mode} {what} on {dev}", dev=dev)
