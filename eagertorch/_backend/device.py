@@ -269,6 +269,8 @@ def context_of(a):
 
 def on_device_of(a, fn, *args, **kwargs):
     """``fn(*args, **kwargs)`` with the device of array ``a`` current (creation in cupy)."""
+    if type(a) is np.ndarray:  # the cpu: nothing to switch, and this is on hot paths
+        return fn(*args, **kwargs)
     context = context_of(a)
     if context is None:
         return fn(*args, **kwargs)

@@ -97,7 +97,7 @@ def _sequence_as_tuple(seq: list) -> bool:
     )
 
 
-def _array_index(arr, xp):
+def _array_index(arr, xp, depth: int = 0):
     """An index array as an int (0-d integer), a bool mask, or an integer index array."""
     if xp is not np and type(arr) is np.ndarray:
         arr = xp.asarray(arr)
@@ -109,7 +109,7 @@ def _array_index(arr, xp):
             "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
             "instead.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=4 + depth,
         )
         return arr.astype(bool)
     if arr.dtype in _INDEX_DTYPES:
@@ -117,15 +117,20 @@ def _array_index(arr, xp):
     raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
 
 
-def _index_items(key, xp) -> list:
-    """The key as a list of ints, slices, None, Ellipsis, bool masks and integer arrays."""
+def _index_items(key, xp, depth: int = 0) -> list:
+    """The key as a list of ints, slices, None, Ellipsis, bool masks and integer arrays.
+
+    Lists, numpy arrays, bools and cpu tensors in ``key`` become new arrays of ``xp``, which
+    cupy puts on the current device: on a device, call this under ``on_device_of`` the
+    indexed array, with ``depth=1`` for that frame (warnings still name the user's line).
+    """
     if type(key) is not tuple:
         if type(key) is list and _sequence_as_tuple(key):
             warnings.warn(
                 "Using a non-tuple sequence for multidimensional indexing is deprecated; use "
                 "x[tuple(seq)] instead of x[seq].",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=4 + depth,
             )
             key = tuple(key)
         else:
@@ -139,7 +144,7 @@ def _index_items(key, xp) -> list:
             _check_slice(k)
             items.append(k)
         elif isinstance(k, Tensor):
-            items.append(_array_index(k._data, xp))
+            items.append(_array_index(k._data, xp, depth))
         elif isinstance(k, (bool, np.bool_)):
             items.append(xp.asarray(bool(k)))
         elif isinstance(k, np.integer):
@@ -152,7 +157,7 @@ def _index_items(key, xp) -> list:
             )
             if arr.size == 0 and arr.dtype.kind == "f":
                 arr = arr.astype(np.int64)
-            items.append(_array_index(arr, xp))
+            items.append(_array_index(arr, xp, depth))
         else:
             try:
                 items.append(operator.index(k))
@@ -208,8 +213,8 @@ def _basic_key(key: tuple) -> tuple:
     return key if Ellipsis in key else (*key, Ellipsis)
 
 
-def _parse(key, xp):
-    """``(basic, advanced, accumulate)`` for any key (see ``_split``)."""
+def _parse(key, data):
+    """``(basic, advanced, accumulate)`` for any key into array ``data`` (see ``_split``)."""
     if type(key) is not tuple:
         if type(key) in _BASIC_TYPES:
             if type(key) is slice:
@@ -224,7 +229,8 @@ def _parse(key, xp):
                 _check_slice(k)
         else:
             return _basic_key(key), None, False
-    return _split(_index_items(key, xp))
+    # Built outside any op: on a device, make host keys with the array's device current.
+    return _split(on_device_of(data, _index_items, key, array_module(data), 1))
 
 
 def _is_mask(k) -> bool:
@@ -411,14 +417,16 @@ def getitem(self: Tensor, key) -> Tensor:
 
 
 def _getitem_advanced(self: Tensor, key) -> Tensor:
-    items = _index_items(key, array_module(self._data))
+    data = self._data
+    # Built outside any op: on a device, make host keys with the input's device current.
+    items = on_device_of(data, _index_items, key, array_module(data), 1)
     basic, adv, acc = _split(items)
     try:
         if adv is None:
             return Slice.apply(self, basic)
         return Index.apply(self, basic, adv, acc)
     except IndexError as e:
-        raise _index_error(self._data.shape, items) or e from None
+        raise _index_error(data.shape, items) or e from None
 
 
 # ----- x[key] = v and index_put ----------------------------------------------------------------
@@ -497,7 +505,7 @@ def setitem(self: Tensor, key, value) -> None:
     if not isinstance(value, (Tensor, *_SCALARS)):
         raise TypeError(f"can't assign a {type(value).__name__} to a {self.type()}")
     data = self._data
-    basic, adv, _ = _parse(key, array_module(data))
+    basic, adv, _ = _parse(key, data)
     if state.enabled and (
         self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
     ):
@@ -540,7 +548,9 @@ def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) 
             f"{scalar_name(values._data.dtype)} for the source."
         )
     key = tuple(indices)
-    items = _index_items(key, array_module(input._data))
+    x = input._data
+    # Built outside any op: on a device, make cpu indices with the input's device current.
+    items = on_device_of(x, _index_items, key, array_module(x), 1)
     basic, adv, _ = _split(items)
     return _index_put(input, key, basic, adv, values, accumulate)
 
@@ -556,7 +566,10 @@ def _check_long(index: Tensor, name: str) -> None:
 
 
 def _flat_key(x, idx):
-    """``(basic, advanced)`` reaching flat positions ``idx`` (negatives wrap) of ``x``."""
+    """``(basic, advanced)`` reaching flat positions ``idx`` (negatives wrap) of ``x``.
+
+    Its arrays are computed outside any op: on a device, call it under ``on_device_of(x)``.
+    """
     n = x.size
     if idx.size:
         lo, hi = int(idx.min()), int(idx.max())
@@ -575,7 +588,8 @@ def _flat_key(x, idx):
 def take(input: Tensor, index: Tensor) -> Tensor:
     """Elements of ``input`` as if flattened, at ``index`` (int64); the result has its shape."""
     _check_long(index, "take")
-    basic, adv = _flat_key(input._data, index._data)
+    x = input._data
+    basic, adv = on_device_of(x, _flat_key, x, index._data)
     return Take.apply(input, basic, adv, True)
 
 
@@ -588,7 +602,8 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
             "put_(): Expected source and index to have the same number of elements, but got "
             f"source.numel() = {source._data.size}, index.numel() = {idx.size}"
         )
-    basic, adv = _flat_key(input._data, idx)
+    x = input._data
+    basic, adv = on_device_of(x, _flat_key, x, idx)
     if source._data.shape != idx.shape:
         source = source.reshape(idx.shape)
     return _index_put(input, index, basic, adv, source, accumulate, Put)
@@ -606,8 +621,9 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
             f"{scalar_name(idx.dtype)}"
         )
     x = input._data
+    xp = array_module(x)
     if dim is None:
-        basic, adv = _flat_key(x, idx.reshape(-1))
+        basic, adv = on_device_of(x, _flat_key, x, idx.reshape(-1))
         return TakeAlongDim.apply(input, basic, adv, True)
     if x.ndim == 0:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
@@ -618,12 +634,8 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
             f"dimensions, but got {x.ndim} dimensions for input, and {idx.ndim} dimensions "
             "for indices"
         )
-    xp = array_module(x)
     # Built outside any op: on a device, make the ranges with the input's device current.
-    if xp is np:
-        key = _along_dim_key(np, input, indices, dim)
-    else:
-        key = on_device_of(x, _along_dim_key, xp, input, indices, dim)
+    key = on_device_of(x, _along_dim_key, xp, input, indices, dim)
     _out_of_bounds(idx, x.shape[dim], dim)
     return TakeAlongDim.apply(input, None, key, True)
 

@@ -3,6 +3,7 @@ import pytest
 import eagertorch.cuda
 from eagertorch._backend import device as bdev
 
+from . import fake_cuda as fake_cuda_module
 from .fake_cuda import FakeCudaBackend
 
 
@@ -17,6 +18,17 @@ def fake_cuda():
     finally:
         bdev.unregister_device_type("cuda", previous)
         eagertorch.cuda._peak.clear()
+
+
+@pytest.fixture
+def fake_cuda_no_peer(fake_cuda):
+    """``fake_cuda`` as between GPUs without peer access: a ufunc or numpy function on a
+    fake GPU other than the current one raises TypeError (as cupy raises ValueError)."""
+    fake_cuda_module._PEER_ACCESS[0] = False
+    try:
+        yield fake_cuda
+    finally:
+        fake_cuda_module._PEER_ACCESS[0] = True
 
 
 @pytest.fixture

@@ -4,10 +4,17 @@
 cupy array where it matters for the device plumbing: ``.device.id``, ``.get()`` to copy to
 host, results of numpy functions and ufuncs stay on its device, indexing (or iterating) down
 to one element gives a 0-d array on its device rather than a host scalar, and mixing it with
-a plain (non 0-d) numpy array or with another device's array raises TypeError, as cupy does. So
+a plain (non 0-d) numpy array or with another device's array (in a ufunc or numpy function,
+or as an index array or assigned value) raises TypeError, as cupy does. So
 transfers, mismatch errors, ``Module.to``, optimizer state and DataLoader batches run in CI
 on the exact code path a real GPU takes. Limit: ``np.asarray(fake)`` silently gives a host
 view (cupy would raise), so code that forgets ``xp`` is caught only at the next mixed op.
+
+Ufuncs and numpy functions on a GPU other than the current one work (as cupy's do between
+GPUs with peer access, though cupy puts their results on the current GPU). With
+``_PEER_ACCESS[0] = False`` (the ``fake_cuda_no_peer`` fixture) they raise TypeError instead,
+as cupy does between GPUs without peer access: that catches work done outside an op (which
+runs under its inputs' device) on a non-current GPU.
 """
 
 from __future__ import annotations
@@ -41,10 +48,15 @@ class FakeArray(np.ndarray):
         return np.array(self.view(np.ndarray), copy=True)
 
     def __getitem__(self, key):
+        _check_key(self, key, False)
         out = super().__getitem__(key)
         if isinstance(out, np.generic):  # cupy gives a 0-d view on the device, not a scalar
             out = super().__getitem__((*key, ...) if type(key) is tuple else (key, ...))
         return out
+
+    def __setitem__(self, key, value) -> None:
+        _check_key(self, (key, value), True)
+        super().__setitem__(key, value)
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         idx = _check((inputs, out))
@@ -63,15 +75,39 @@ class FakeArray(np.ndarray):
         return _wrap(res, idx)
 
 
-def _check(obj) -> int:
-    """The one fake device among the arrays in ``obj``; TypeError on host/other devices."""
+def _check(obj, kernel: bool = True) -> int:
+    """The one fake device among the arrays in ``obj``; TypeError on host/other devices.
+
+    ``kernel``: the call computes on that device (not a mere transfer), so without peer
+    access it must be the current device too.
+    """
     found = []
     _collect(obj, found)
     fakes = {a._index for a in found if isinstance(a, FakeArray)}
     hosts = [a for a in found if type(a) is np.ndarray and a.ndim > 0]
     if hosts or len(fakes) > 1:
         raise TypeError(f"Unsupported type {type(hosts[0]) if hosts else 'mixed devices'}")
-    return fakes.pop() if fakes else 0
+    if not fakes:
+        return 0
+    idx = fakes.pop()
+    if kernel and not _PEER_ACCESS[0] and idx != _CURRENT[0]:
+        raise TypeError(
+            f"The device where the array resides ({idx}) is different from the current device "
+            f"({_CURRENT[0]}). Peer access is unavailable between these devices."
+        )
+    return idx
+
+
+def _check_key(a: FakeArray, obj, write: bool) -> None:
+    """TypeError when an index array (or assigned value) in ``obj`` is on another fake GPU
+    than ``a``, as a cupy kernel indexing ``a`` rejects arrays on another device. Writes,
+    and reads with index arrays, run a kernel: see ``_check`` for peer access."""
+    found = []
+    _collect(obj, found)
+    if any(isinstance(k, FakeArray) and k._index != a._index for k in found):
+        raise TypeError("Unsupported type mixed devices")
+    if write or found:
+        _check(a)
 
 
 def _collect(obj, found) -> None:
@@ -129,13 +165,14 @@ class _Namespace:
             _collect((args, kwargs), found)
             if transfer and not any(isinstance(a, FakeArray) for a in found):
                 found = []
-            idx = _check((args, kwargs)) if found else _CURRENT[0]
+            idx = _check((args, kwargs), not transfer) if found else _CURRENT[0]
             return _wrap(attr(*_unwrap(args), **_unwrap(kwargs)), idx)
 
         return call
 
 
 _CURRENT = [0]
+_PEER_ACCESS = [True]  # False: computing on a non-current fake GPU raises (see module doc)
 
 
 class _Current:

@@ -334,3 +334,114 @@ def test_interpolate_on_two_gpus_gives_each_its_own_device(mode, fake_cuda):
     for dev in ("cuda:0", "cuda:1"):
         for g, c, what in zip(results[dev], results["cpu"], ("output", "input grad")):
             _close(g, c, f"{mode} {what} on {dev}", dev=dev)
+
+
+# ----- index keys built from host data ----------------------------------------------------------
+# Lists, numpy arrays, Python bools and cpu index tensors in a key become device arrays
+# outside any op: they must land on the input's GPU (1), not the current one (0).
+def _set(key, value=lambda v: v):
+    def op(x, v):
+        y = x * 1.0
+        y[key] = value(v) if callable(value) else value
+        return y
+
+    return op
+
+
+def _set_no_grad(key):
+    def op(x, v):
+        y = x.detach().clone()
+        y[key] = 7.0  # nothing requires grad: written straight into the array
+        return y * x
+
+    return op
+
+
+KEY_CASES = {
+    "getitem-list": lambda x, v: x[[0, 0, 2]],
+    "getitem-numpy-int": lambda x, v: x[np.array([[3, 0], [3, 1]])],
+    "getitem-numpy-int32": lambda x, v: x[np.array([2, 2, 0], np.int32)],
+    "getitem-numpy-bool": lambda x, v: x[np.array([True, False, True, True])],
+    "getitem-numpy-bool-2d": lambda x, v: x[np.arange(12).reshape(4, 3) % 5 < 2],
+    "getitem-slice-list": lambda x, v: x[1:, [0, 2, 0]],
+    "getitem-list-slice-list": lambda x, v: x[[0, 3], ::2, None][[1, 1, 0]],
+    "getitem-int-list": lambda x, v: x[0, [2, 2, 1]],
+    "getitem-list-list": lambda x, v: x[[0, 3, 3], [2, 0, 2]],
+    "getitem-bool-scalar": lambda x, v: x[True],
+    "getitem-list-of-lists-tuple": lambda x, v: x[[[0, 1], [1, 2]]],
+    "getitem-cpu-tensor": lambda x, v: x[et.tensor([3, 1, 3])],
+    "getitem-cpu-tensor-and-list": lambda x, v: x[et.tensor([3, 1]), [0, 2]],
+    "setitem-list": _set([0, 2]),
+    "setitem-list-scalar": _set([0, 2, 0], 5.0),
+    "setitem-numpy-int": _set(np.array([3, 1])),
+    "setitem-numpy-bool": _set(np.array([True, False, False, True])),
+    "setitem-slice-list": _set((slice(1, None), [0, 2]), lambda v: v.T),
+    "setitem-int-list": _set((0, [0, 2]), lambda v: v[1, :2]),
+    "setitem-cpu-tensor": _set(et.tensor([1, 3])),
+    "setitem-list-no-grad": _set_no_grad([0, 2, 0]),
+    "setitem-numpy-bool-no-grad": _set_no_grad(np.array([True, False, False, True])),
+    "index_put-cpu-tensors": lambda x, v: et.index_put(x, [et.tensor([0, 2])], v),
+    "index_put-cpu-tensors-accumulate": lambda x, v: x.index_put(
+        (et.tensor([0, 2, 0]),), et.cat([v, v[:1]]), accumulate=True
+    ),
+    "index_put-cpu-bool-mask": lambda x, v: x.index_put(
+        (et.tensor([True, False, True, False]),), v
+    ),
+}
+
+
+def _key_run(op, dev):
+    rng = np.random.default_rng(3)
+    x = et.tensor(rng.uniform(-2, 2, (4, 3))).to(dev).requires_grad_()
+    v = et.tensor(rng.uniform(-2, 2, (2, 3))).to(dev).requires_grad_()
+    out = op(x, v)
+    w = np.random.default_rng(4).uniform(0.5, 1.5, out.shape)
+    (out * et.tensor(w).to(dev)).sum().backward()
+    return out, x.grad, v.grad
+
+
+@pytest.mark.filterwarnings("ignore:Using a non-tuple sequence")
+@pytest.mark.parametrize("name", list(KEY_CASES))
+def test_host_index_keys_on_a_non_current_gpu_match_cpu(name, fake_cuda):
+    cpu = _key_run(KEY_CASES[name], "cpu")
+    gpu = _key_run(KEY_CASES[name], DEV)
+    for g, c, what in zip(gpu, cpu, ("output", "grad of input", "grad of values")):
+        if c is None:
+            assert g is None, what
+        else:
+            _close(g, c, f"{name}: {what}")
+
+
+def test_index_key_warnings_on_a_gpu_name_the_callers_line(fake_cuda):
+    x = et.zeros(4, 3, device=DEV)
+    with pytest.warns(UserWarning, match="non-tuple sequence") as got:
+        x[[0, slice(None)]]
+    assert got[0].filename == __file__
+    with pytest.warns(UserWarning, match="non-tuple sequence") as got:
+        x[[0, slice(None)]] = 1.0
+    assert got[0].filename == __file__
+
+
+# take, put and take_along_dim(dim=None) turn flat positions into a key outside any op: on
+# GPU 1 that must run with GPU 1 current (else cupy computes on GPU 0, or raises without
+# peer access, as the fake_cuda_no_peer fixture does).
+FLAT_CASES = {
+    "take": lambda x, v, i: et.take(x, i),
+    "take_along_dim-flat": lambda x, v, i: et.take_along_dim(x, i),
+    "put": lambda x, v, i: x.put(i[:3], v.reshape(-1)[:3]),
+    "put-accumulate": lambda x, v, i: x.put(i, v.reshape(-1)[:4], accumulate=True),
+}
+
+
+@pytest.mark.parametrize("name", list(FLAT_CASES))
+def test_flat_index_keys_on_a_non_current_gpu_without_peer_access(name, fake_cuda_no_peer):
+    def op(x, v):
+        return FLAT_CASES[name](x, v, et.tensor([-1, 0, 5, 11]).to(x.device))
+
+    cpu = _key_run(op, "cpu")
+    gpu = _key_run(op, DEV)
+    for g, c, what in zip(gpu, cpu, ("output", "grad of input", "grad of values")):
+        if c is None:
+            assert g is None, what
+        else:
+            _close(g, c, f"{name}: {what}")
