@@ -96,6 +96,30 @@ def test_missing_attribute_error_names_the_class():
         _ = nn.Linear(1, 1).nope
 
 
+def test_registered_names_read_back_per_instance_and_follow_every_change():
+    # Registered names are read through a class-level reader (faster than __getattr__):
+    # it must return each instance's own entry and see every later change.
+    a, b = Net(), Net()
+    assert a.fc1.weight is a.fc1._parameters["weight"]
+    assert a.fc1.weight is not b.fc1.weight and a.steps is a._buffers["steps"]
+    new = nn.Parameter(et.zeros(4, 3))
+    a.fc1.weight = new
+    assert a.fc1.weight is new and b.fc1.weight is not new
+    a.fc1.bias = None
+    assert a.fc1.bias is None and b.fc1.bias is not None
+    del a.fc1.weight
+    with pytest.raises(AttributeError, match="'Linear' object has no attribute 'weight'"):
+        _ = a.fc1.weight
+    assert not hasattr(a.fc1, "weight") and hasattr(b.fc1, "weight")
+    plain = et.ones(4, 3)  # functional-style: a plain tensor where the parameter was
+    a.fc1.weight = plain
+    assert a.fc1.weight is plain and "weight" not in a.fc1._parameters
+    a.fc2 = nn.Identity()
+    assert isinstance(a.fc2, nn.Identity) and isinstance(b.fc2, nn.Linear)
+    del a.steps
+    assert not hasattr(a, "steps") and b.steps is b._buffers["steps"]
+
+
 def test_assignment_before_init_raises():
     class Bad(nn.Module):
         def __init__(self):

@@ -35,6 +35,38 @@ def _addindent(text: str, spaces: int) -> str:
     return "\n".join([first] + [" " * spaces + line for line in rest])
 
 
+def _registered(module: Module, name: str):
+    """The parameter, buffer or submodule ``name`` of ``module`` (its ``__getattr__``)."""
+    d = module.__dict__
+    for store in ("_parameters", "_buffers", "_modules"):
+        entries = d.get(store)
+        if entries is not None and name in entries:
+            return entries[name]
+    raise AttributeError(f"'{type(module).__name__}' object has no attribute '{name}'")
+
+
+class _Registered:
+    """Class-level reader of a registered name, so ``self.weight`` skips ``__getattr__``.
+
+    Python calls ``__getattr__`` only after a failed lookup, ~4x the cost of a descriptor,
+    and every layer's forward reads its weights. It is a non-data descriptor: an instance
+    attribute of the same name (a plain tensor assigned after ``del m.weight``) still wins.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, module, owner=None):
+        return self if module is None else _registered(module, self.name)
+
+
+def _expose(cls: type, name: str) -> None:
+    if name.isidentifier() and not hasattr(cls, name):
+        setattr(cls, name, _Registered(name))
+
+
 class Module:
     """Base class for all neural network modules; subclasses define ``forward``."""
 
@@ -119,6 +151,7 @@ class Module:
                 raise AttributeError("cannot assign module before Module.__init__() call")
             self._forget(name)
             self._modules[name] = value
+            _expose(type(self), name)
         elif params is not None and name in self._modules:
             if value is not None:
                 raise TypeError(
@@ -142,13 +175,7 @@ class Module:
             store.pop(name, None)
         self._non_persistent_buffers_set.discard(name)
 
-    def __getattr__(self, name: str):
-        d = self.__dict__
-        for store in ("_parameters", "_buffers", "_modules"):
-            entries = d.get(store)
-            if entries is not None and name in entries:
-                return entries[name]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+    __getattr__ = _registered
 
     def __delattr__(self, name: str) -> None:
         for store in (self._parameters, self._buffers, self._modules):
@@ -192,6 +219,7 @@ class Module:
                 "compute the value in the forward() method."
             )
         self._parameters[name] = param
+        _expose(type(self), name)
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """A tensor that is part of the module's state but not a parameter (running stats)."""
@@ -206,6 +234,7 @@ class Module:
                 "(torch Tensor or None required)"
             )
         self._buffers[name] = tensor
+        _expose(type(self), name)
         if persistent:
             self._non_persistent_buffers_set.discard(name)
         else:
@@ -218,6 +247,7 @@ class Module:
         if name in self._parameters or name in self._buffers:
             raise KeyError(f"attribute '{name}' already exists")
         self._modules[name] = module
+        _expose(type(self), name)
 
     register_module = add_module
 
