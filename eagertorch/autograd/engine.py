@@ -198,6 +198,10 @@ def run(
     # take the slow path; a plain node just calls its backward.
     # Device graphs run each node under its device context (_run_node_on_device).
     plain = targets is None and not anomaly and not device_ctx[0]
+    # Gradient sums and .grad writes add arrays outside any op: on a device, under its context.
+    add, to_leaf = (
+        (_sum_on_device, _accumulate_leaf_on_device) if device_ctx[0] else (_sum, _accumulate_leaf)
+    )
     # Sums the engine made itself (seen by nobody else yet) take further terms in place.
     owned = {} if not create_graph else None
     fast_leaf = plain and accumulate and not create_graph
@@ -208,9 +212,7 @@ def run(
         while ready:
             v = ready.pop()
             if isinstance(v, Tensor):  # a leaf among the roots
-                _accumulate_leaf(
-                    v, pop(v, None), targets, captured, accumulate, create_graph, taken, origin
-                )
+                to_leaf(v, pop(v, None), targets, captured, accumulate, create_graph, taken, origin)
                 continue
             grads = pop(v, None)
             if needed is not None and v not in needed:
@@ -247,11 +249,11 @@ def run(
                     if left:
                         if g is not None:
                             slot = get(u)
-                            buffers[u] = g if slot is None else _sum(slot, g, owned)
+                            buffers[u] = g if slot is None else add(slot, g, owned)
                         continue
                     slot = pop(u, None)
                     if slot is not None:
-                        g = slot if g is None else _sum(slot, g, owned)
+                        g = slot if g is None else add(slot, g, owned)
                     if g is None:
                         continue
                     if fast_leaf and u._hooks is None:
@@ -264,9 +266,7 @@ def run(
                             old._data += g._data
                             record_grad_write(u, old, origin)
                             continue
-                    _accumulate_leaf(
-                        u, g, targets, captured, accumulate, create_graph, taken, origin
-                    )
+                    to_leaf(u, g, targets, captured, accumulate, create_graph, taken, origin)
                     continue
                 if g is not None:
                     slot = get(u)
@@ -278,7 +278,7 @@ def run(
                             slot[e[1]] = g
                     else:
                         nr = e[1]
-                        slot[nr] = g if slot[nr] is None else _sum(slot[nr], g, owned)
+                        slot[nr] = g if slot[nr] is None else add(slot[nr], g, owned)
                 if left == 0:
                     push(u)
     finally:
@@ -297,6 +297,14 @@ def _sum(acc: Tensor, g: Tensor, owned) -> Tensor:
     total = _make(np.asarray(d) if isinstance(d, np.generic) else d)  # 0-d sums give scalars
     owned[id(total)] = total  # kept alive so its id cannot be reused during the pass
     return total
+
+
+def _sum_on_device(acc: Tensor, g: Tensor, owned) -> Tensor:
+    return on_device_of(acc._data, _sum, acc, g, owned)
+
+
+def _accumulate_leaf_on_device(t: Tensor, *args) -> None:
+    on_device_of(t._data, _accumulate_leaf, t, *args)
 
 
 def _check_count(node: Node, result: tuple) -> tuple:

@@ -413,7 +413,7 @@ class ArrayFunction(Function):
     @classmethod
     def apply(cls, *args):
         if _device_ctx[0]:  # False on the cpu path: no cupy loaded
-            return _apply_in_device(cls, args)
+            return run_in_device(cls.apply, *args)
         cut = None  # why the result has no graph though an input came from one
         try:
             if state.enabled:
@@ -530,17 +530,21 @@ def _first_device_array(args):
     return None
 
 
-def _apply_in_device(cls, args):
-    """Run ``cls.apply`` with the device of its first device input current, as cupy creates
-    arrays and launches kernels on the current device; nested ops run as they are."""
+def run_in_device(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` with the device of its first device Tensor current, as cupy
+    creates arrays and launches kernels on the current device; nested ops run as they are.
+
+    For ``ArrayFunction.apply`` and for ops that compute outside it (comparisons, argmax,
+    index validation): they call this first when ``device_ctx[0]``.
+    """
     arr = _first_device_array(args)
     context = None if arr is None else _bdev.context_of(arr)
     _device_ctx[0] = False
     try:
         if context is None:
-            return cls.apply(*args)
+            return fn(*args, **kwargs)
         with context:
-            return cls.apply(*args)
+            return fn(*args, **kwargs)
     finally:
         _device_ctx[0] = True
 

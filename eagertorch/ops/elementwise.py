@@ -11,10 +11,10 @@ import math
 import numpy as np
 
 from .._backend import dtype as _dt
-from .._backend.device import array_module
+from .._backend.device import array_module, device_ctx, on_device_of
 from .._tensor import Tensor, _make, array_from_data
 from ..autograd.diagnostics import integer_result, op_name
-from ..autograd.function import ArrayFunction
+from ..autograd.function import ArrayFunction, run_in_device
 
 __all__ = [
     "add",
@@ -739,7 +739,8 @@ def _compare(ufunc_name: str, symbol: str):
             if type(a) is np.ndarray:
                 result = _make(np.asarray(ufunc(a, b)))
             else:
-                result = _make(getattr(array_module(a), ufunc_name)(a, b))
+                # outside any op: cupy computes on the current device
+                result = _make(on_device_of(a, getattr(array_module(a), ufunc_name), a, b))
         except ValueError:
             raise _broadcast_error(input, _operand(other), op=compare.__name__) from None
         return integer_result(result, compare.__name__, 0, input, other)
@@ -763,6 +764,8 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 def _bitwise(ufunc_name: str):
     def op(input, other) -> Tensor:
+        if device_ctx[0]:  # computed outside any op: under the inputs' device
+            return run_in_device(op, input, other)
         a, b = _promoted(input, other)
         a, b = _raw(a), _raw(b)
         if (getattr(a, "dtype", None) is not None and a.dtype.kind == "f") or (
@@ -782,37 +785,33 @@ bitwise_xor = _bitwise("bitwise_xor")
 
 
 def bitwise_not(input: Tensor) -> Tensor:
+    if device_ctx[0]:  # computed outside any op: under the input's device
+        return run_in_device(bitwise_not, input)
     if input._data.dtype.kind == "f":
         raise RuntimeError("\"bitwise_not_cpu\" not implemented for 'Float'")
     return _make(~input._data)
 
 
-def logical_not(input: Tensor) -> Tensor:
-    return _make(array_module(input._data).logical_not(input._data))
+def _test(ufunc_name: str):
+    """An elementwise test with a boolean result (``isnan``, ...)."""
+
+    def op(input: Tensor) -> Tensor:
+        if device_ctx[0]:  # computed outside any op: under the input's device
+            return run_in_device(op, input)
+        x = input._data
+        return _make(getattr(array_module(x), ufunc_name)(x))
+
+    op.__name__ = ufunc_name
+    return op
 
 
-def isnan(input: Tensor) -> Tensor:
-    return _make(array_module(input._data).isnan(input._data))
-
-
-def isinf(input: Tensor) -> Tensor:
-    return _make(array_module(input._data).isinf(input._data))
-
-
-def isfinite(input: Tensor) -> Tensor:
-    return _make(array_module(input._data).isfinite(input._data))
-
-
-def isposinf(input: Tensor) -> Tensor:
-    return _make(array_module(input._data).isposinf(input._data))
-
-
-def isneginf(input: Tensor) -> Tensor:
-    return _make(array_module(input._data).isneginf(input._data))
-
-
-def signbit(input: Tensor) -> Tensor:
-    return _make(array_module(input._data).signbit(input._data))
+logical_not = _test("logical_not")
+isnan = _test("isnan")
+isinf = _test("isinf")
+isfinite = _test("isfinite")
+isposinf = _test("isposinf")
+isneginf = _test("isneginf")
+signbit = _test("signbit")
 
 
 def _close(a: Tensor, b, rtol, atol, equal_nan):
@@ -822,13 +821,19 @@ def _close(a: Tensor, b, rtol, atol, equal_nan):
 
 
 def isclose(input: Tensor, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+    if device_ctx[0]:  # computed outside any op: under the inputs' device
+        return run_in_device(isclose, input, other, rtol, atol, equal_nan)
     try:
-        return _make(np.asarray(_close(input, other, rtol, atol, equal_nan)))
+        out = _close(input, other, rtol, atol, equal_nan)
     except ValueError as e:
         raise _broadcast_error(input, _operand(other), e, "isclose") from None
+    # 0-d numpy inputs give a scalar; np.asarray would also move a device result to the host
+    return _make(np.asarray(out) if isinstance(out, np.generic) else out)
 
 
 def allclose(input: Tensor, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    if device_ctx[0]:  # computed outside any op: under the inputs' device
+        return run_in_device(allclose, input, other, rtol, atol, equal_nan)
     try:
         return bool(_close(input, other, rtol, atol, equal_nan).all())
     except ValueError as e:
@@ -837,4 +842,6 @@ def allclose(input: Tensor, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> b
 
 def equal(input: Tensor, other: Tensor) -> bool:
     """True when both have the same shape and elements."""
+    if device_ctx[0]:  # computed outside any op: under the inputs' device
+        return run_in_device(equal, input, other)
     return input._data.shape == other._data.shape and bool((input._data == other._data).all())

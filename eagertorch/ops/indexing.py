@@ -17,11 +17,11 @@ import warnings
 
 import numpy as np
 
-from .._backend.device import array_module, on_device_of
+from .._backend.device import array_module, device_ctx, on_device_of
 from .._backend.dtype import cpp_name, scalar_name
 from .._tensor import Tensor, _make, _wrap_dim
 from ..autograd.diagnostics import note_inplace
-from ..autograd.function import ArrayFunction
+from ..autograd.function import ArrayFunction, run_in_device
 from ..autograd.grad_mode import state
 from .elementwise import _broadcast_error
 from .inplace import apply_inplace
@@ -74,11 +74,18 @@ def _out_of_bounds(
     """Raise ``exc`` naming the first index outside ``[0, size)`` (``[-size, size)``)."""
     if idx.size == 0:
         return
-    lo, hi = int(idx.min()), int(idx.max())
+    if type(idx) is np.ndarray:
+        lo, hi = int(idx.min()), int(idx.max())
+    else:  # validation runs before the op: reduce on the index's own device
+        lo, hi = on_device_of(idx, _min_max, idx)
     low = -size if negative_ok else 0
     if lo < low or hi >= size:
         bad = lo if lo < low else hi
         raise exc(f"{prefix}index {bad} is out of bounds for dimension {dim} with size {size}")
+
+
+def _min_max(a) -> tuple[int, int]:
+    return int(a.min()), int(a.max())
 
 
 # ----- keys --------------------------------------------------------------------------------
@@ -513,7 +520,10 @@ def setitem(self: Tensor, key, value) -> None:
         return
     v = value._data if isinstance(value, Tensor) else value
     try:
-        _put(data, basic, adv, v, False)
+        if type(data) is np.ndarray:
+            _put(data, basic, adv, v, False)
+        else:  # a write outside any op: on the data's device
+            on_device_of(data, _put, data, basic, adv, v, False)
     except (IndexError, ValueError) as e:
         raise _put_error(data.shape, key, basic, adv, v, e) from None
     root = self._view[0] if self._view is not None else self
@@ -1132,6 +1142,8 @@ class MaskedScatter(ArrayFunction):
 
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     """A copy of ``input`` with ``source``'s leading elements, in order, where ``mask`` is True."""
+    if device_ctx[0]:  # the count is computed outside any op: under the input's device
+        return run_in_device(masked_scatter, input, mask, source)
     _check_mask(mask, "masked_scatter_ only supports boolean masks, but got mask with dtype {}")
     if source._data.dtype != input._data.dtype:
         raise RuntimeError(
@@ -1154,6 +1166,8 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
 # ----- nonzero ---------------------------------------------------------------------------------
 def nonzero(input: Tensor, *, out=None, as_tuple: bool = False):
     """Indices of non-zero elements: an int64 ``(n, ndim)`` tensor, or a tuple of 1-d tensors."""
+    if device_ctx[0]:  # computed outside any op: under the input's device
+        return run_in_device(nonzero, input, out=out, as_tuple=as_tuple)
     a = input._data
     xp = array_module(a)
     if as_tuple:

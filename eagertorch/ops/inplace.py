@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import dtype as _dt
-from .._backend.device import array_module
+from .._backend.device import array_module, device_ctx, on_device_of
 from .._backend.random import numpy_generator
 from .._tensor import Tensor, _make
 from ..autograd.diagnostics import note_inplace
@@ -67,6 +67,11 @@ def _write(self: Tensor, result: Tensor, name: str) -> None:
         dst[...] = src
 
 
+def _write_on_device(self: Tensor, result: Tensor, name: str) -> None:
+    """``_write`` with the device of ``self`` current: cupy writes on the current device."""
+    on_device_of(self._data, _write, self, result, name)
+
+
 def _broadcast_shape(src, dst) -> tuple:
     """The shape ``src`` and ``dst`` broadcast to, or ``src``'s when they do not broadcast."""
     try:
@@ -97,7 +102,7 @@ def apply_inplace(self: Tensor, fn, name: str, *args, **kwargs) -> Tensor:
     """Run ``fn(self, *args)`` out of place, write it into ``self`` and rebind the tape."""
     if not _involves_grad(self, args, kwargs):
         result = fn(self, *args, **kwargs)
-        _write(self, result, name)
+        (_write_on_device if device_ctx[0] else _write)(self, result, name)
         _bump(self, name, result)
         return self
     _check_writable(self)
@@ -106,7 +111,7 @@ def apply_inplace(self: Tensor, fn, name: str, *args, **kwargs) -> Tensor:
     alias = _make(self._data, self._requires_grad, self._grad_fn, self._output_nr)
     result = fn(alias, *args, **kwargs)
     _save_copy_of_old_value(result._grad_fn, alias)
-    _write(self, result, name)
+    (_write_on_device if device_ctx[0] else _write)(self, result, name)
     alias._version += 1
     _bump(self, name, result)
     _rebind(self, result)

@@ -16,11 +16,11 @@ import operator
 import numpy as np
 
 from .._backend import dtype as _dt
-from .._backend.device import array_module
+from .._backend.device import array_module, device_ctx
 from .._backend.dtype import scalar_name
 from .._tensor import Tensor, _make, _wrap_dim
 from ..autograd.diagnostics import integer_result
-from ..autograd.function import ArrayFunction
+from ..autograd.function import ArrayFunction, run_in_device
 from ..autograd.grad_mode import state as _grad_state
 from .elementwise import maximum, minimum, where
 
@@ -474,6 +474,8 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False):
 
 
 def _arg_extremum(name: str, fn: str, input: Tensor, dim, keepdim: bool) -> Tensor:
+    if device_ctx[0]:  # computed outside any op: under the input's device
+        return run_in_device(_arg_extremum, name, fn, input, dim, keepdim)
     x = input._data
     xp = array_module(x)
     if dim is None:
@@ -951,6 +953,8 @@ def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
 
 # ----- logic and counting: never differentiable ----------------------------------------------
 def _logical(ufunc: str, input: Tensor, dim, keepdim: bool) -> Tensor:
+    if device_ctx[0]:  # computed outside any op: under the input's device
+        return run_in_device(_logical, ufunc, input, dim, keepdim)
     x = input._data
     xp = array_module(x)
     out = getattr(xp, ufunc)(x, axis=_dims(dim, x.ndim), keepdims=keepdim)
@@ -970,6 +974,8 @@ def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
     """Number of nonzero elements over ``dim`` (int64)."""
+    if device_ctx[0]:  # computed outside any op: under the input's device
+        return run_in_device(count_nonzero, input, dim)
     x = input._data
     xp = array_module(x)
     return _make(xp.asarray(xp.count_nonzero(x, axis=_dims(dim, x.ndim)), dtype=np.int64))

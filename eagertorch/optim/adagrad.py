@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._backend.device import array_module
+from .._backend.device import array_module, on_device_of
 from .._tensor import _make
 from .optimizer import (
     Optimizer,
@@ -14,6 +14,7 @@ from .optimizer import (
     _check_nonnegative,
     _grad_with_decay,
     _increment_step,
+    _on_param_devices,
     _scalar_state,
 )
 
@@ -77,8 +78,10 @@ class Adagrad(Optimizer):
     def _init_state(self, p, state: dict, group: dict) -> None:
         state["step"] = _scalar_state(0.0)
         value = group["initial_accumulator_value"]
-        state["sum"] = _make(array_module(p._data).full_like(p._data, value))
+        d = p._data  # also called from __init__, outside step: on the parameter's device
+        state["sum"] = _make(on_device_of(d, array_module(d).full_like, d, value))
 
+    @_on_param_devices
     def step(self, closure=None):
         """Update the parameters once; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)

@@ -13,6 +13,7 @@ from .optimizer import (
     _check_lr,
     _check_nonnegative,
     _increment_step,
+    _on_param_devices,
     _scalar_state,
     _update_adam_moments_,
     _zeros_state,
@@ -82,6 +83,7 @@ class Adam(Optimizer):
         if group["amsgrad"]:
             state["max_exp_avg_sq"] = _zeros_state(p)
 
+    @_on_param_devices
     def step(self, closure=None):
         """Update the parameters once; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)

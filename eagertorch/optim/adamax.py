@@ -14,6 +14,7 @@ from .optimizer import (
     _grad_with_decay,
     _increment_step,
     _lerp_,
+    _on_param_devices,
     _scalar_state,
     _zeros_state,
 )
@@ -72,6 +73,7 @@ class Adamax(Optimizer):
         state["exp_avg"] = _zeros_state(p)
         state["exp_inf"] = _zeros_state(p)
 
+    @_on_param_devices
     def step(self, closure=None):
         """Update the parameters once; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)

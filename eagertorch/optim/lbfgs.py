@@ -10,7 +10,7 @@ from __future__ import annotations
 from .._backend.device import array_module
 from .._tensor import _make
 from ..autograd.grad_mode import enable_grad
-from .optimizer import Optimizer, _as_float, _bump_version, _check_lr
+from .optimizer import Optimizer, _as_float, _bump_version, _check_lr, _on_param_devices
 
 __all__ = ["LBFGS"]
 
@@ -210,6 +210,7 @@ class LBFGS(Optimizer):
         self._set_param(x)
         return loss, flat_grad
 
+    @_on_param_devices
     def step(self, closure):
         """Run up to ``max_iter`` L-BFGS iterations; returns the closure's first loss."""
         group = self.param_groups[0]

@@ -14,6 +14,7 @@ from .optimizer import (
     _check_lr,
     _check_nonnegative,
     _increment_step,
+    _on_param_devices,
     _scalar_state,
     _update_adam_moments_,
     _zeros_state,
@@ -81,6 +82,7 @@ class NAdam(Optimizer):
         state["exp_avg"] = _zeros_state(p)
         state["exp_avg_sq"] = _zeros_state(p)
 
+    @_on_param_devices
     def step(self, closure=None):
         """Update the parameters once; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)

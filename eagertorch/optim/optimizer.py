@@ -7,6 +7,7 @@ device; ``state['step']`` is a 0-d CPU tensor of the default float dtype, as in 
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections import defaultdict
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import dtype as _dt
-from .._backend.device import array_module
+from .._backend.device import array_module, device_ctx, device_of, on_device_of
 from .._tensor import Tensor, _make
 from ..autograd.grad_mode import enable_grad
 
@@ -75,7 +76,44 @@ def _bump_version(p: Tensor) -> None:
 
 def _zeros_state(p: Tensor) -> Tensor:
     """A zero buffer shaped, typed and placed like parameter ``p``."""
-    return _make(array_module(p._data).zeros_like(p._data))
+    d = p._data
+    return _make(on_device_of(d, array_module(d).zeros_like, d))
+
+
+def _on_param_devices(step):
+    """Decorate an optimizer's ``step`` to run with its parameters' device current: it
+    updates arrays outside any op, and cupy computes on the current device. Parameters on
+    several devices take one step per device, each over that device's parameters (the
+    closure runs in the first)."""
+
+    @functools.wraps(step)
+    def run(self, *args, **kwargs):
+        if not device_ctx[0]:  # no device backend loaded: the cpu path
+            return step(self, *args, **kwargs)
+        groups = self.param_groups
+        arrays = {}  # device -> a parameter array on it
+        for group in groups:
+            for p in group["params"]:
+                arrays.setdefault(device_of(p._data), p._data)
+        if len(arrays) <= 1:
+            arr = next(iter(arrays.values()), None)
+            return on_device_of(arr, step, self, *args, **kwargs)
+        params = [group["params"] for group in groups]
+        loss = None
+        try:
+            for i, (dev, arr) in enumerate(arrays.items()):
+                for group, ps in zip(groups, params):
+                    group["params"] = [p for p in ps if device_of(p._data) == dev]
+                if i == 0:
+                    loss = on_device_of(arr, step, self, *args, **kwargs)
+                else:
+                    on_device_of(arr, step, self)
+        finally:
+            for group, ps in zip(groups, params):
+                group["params"] = ps
+        return loss
+
+    return run
 
 
 def _scalar_state(value: float) -> Tensor:

@@ -14,6 +14,7 @@ from .optimizer import (
     _grad_with_decay,
     _increment_step,
     _lerp_,
+    _on_param_devices,
     _scalar_state,
     _zeros_state,
 )
@@ -81,6 +82,7 @@ class RMSprop(Optimizer):
         if group["centered"]:
             state["grad_avg"] = _zeros_state(p)
 
+    @_on_param_devices
     def step(self, closure=None):
         """Update the parameters once; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)

@@ -12,6 +12,7 @@ from .optimizer import (
     _check_lr,
     _check_nonnegative,
     _grad_with_decay,
+    _on_param_devices,
 )
 
 __all__ = ["SGD"]
@@ -67,6 +68,7 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
+    @_on_param_devices
     def step(self, closure=None):
         """Update the parameters once; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)

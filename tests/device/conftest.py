@@ -9,26 +9,19 @@ from .fake_cuda import FakeCudaBackend
 
 @pytest.fixture
 def fake_cuda():
-    """Serve the ``cuda`` device type with two numpy-backed fake GPUs for one test."""
+    """Serve the ``cuda`` device type with two numpy-backed fake GPUs for one test, as GPUs
+    without peer access: a ufunc or numpy function on a fake GPU other than the current one
+    raises TypeError (as cupy raises), so work done outside its arrays' device is caught."""
     backend = FakeCudaBackend(count=2)
     previous = bdev.register_device_type(backend)
     eagertorch.cuda._peak.clear()
+    fake_cuda_module._PEER_ACCESS[0] = False
     try:
         yield backend
     finally:
+        fake_cuda_module._PEER_ACCESS[0] = True
         bdev.unregister_device_type("cuda", previous)
         eagertorch.cuda._peak.clear()
-
-
-@pytest.fixture
-def fake_cuda_no_peer(fake_cuda):
-    """``fake_cuda`` as between GPUs without peer access: a ufunc or numpy function on a
-    fake GPU other than the current one raises TypeError (as cupy raises ValueError)."""
-    fake_cuda_module._PEER_ACCESS[0] = False
-    try:
-        yield fake_cuda
-    finally:
-        fake_cuda_module._PEER_ACCESS[0] = True
 
 
 @pytest.fixture

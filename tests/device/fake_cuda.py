@@ -12,7 +12,7 @@ view (cupy would raise), so code that forgets ``xp`` is caught only at the next 
 
 Ufuncs and numpy functions on a GPU other than the current one work (as cupy's do between
 GPUs with peer access, though cupy puts their results on the current GPU). With
-``_PEER_ACCESS[0] = False`` (the ``fake_cuda_no_peer`` fixture) they raise TypeError instead,
+``_PEER_ACCESS[0] = False`` (as the ``fake_cuda`` fixture sets) they raise TypeError instead,
 as cupy does between GPUs without peer access: that catches work done outside an op (which
 runs under its inputs' device) on a non-current GPU.
 """

@@ -296,6 +296,62 @@ def test_optimizer_step_on_fake_cuda_matches_cpu(name, fake_cuda):
                 _assert_on_device(v)
 
 
+def _train_split(make_opt, first, second, steps=3):
+    """A model whose two layers live on devices ``first`` and ``second``."""
+    a, b = _seeded(lambda: (nn.Linear(3, 4), nn.Linear(4, 2)))
+    a, b = a.double().to(first), b.double().to(second)
+    opt = make_opt([*a.parameters(), *b.parameters()])
+    x = et.tensor(np.linspace(-1, 1, 15).reshape(5, 3)).to(first)
+    y = et.tensor(np.linspace(0, 1, 10).reshape(5, 2)).to(second)
+    for _ in range(steps):
+        opt.zero_grad()
+        ((b(a(x).tanh().to(second)) - y) ** 2).mean().backward()
+        opt.step()
+    return [*a.parameters(), *b.parameters()], opt
+
+
+@pytest.mark.parametrize("name", [n for n in OPTIMIZERS if n != "LBFGS"])
+def test_optimizer_step_over_two_gpus_matches_cpu(name, fake_cuda):
+    cpu_params, _ = _train_split(OPTIMIZERS[name], "cpu", "cpu")
+    gpu_params, gpu_opt = _train_split(OPTIMIZERS[name], "cuda:0", DEV)
+    for i, (g, c) in enumerate(zip(gpu_params, cpu_params)):
+        _close(g.detach(), c.detach(), f"{name}: parameter {i}", dev=g.device)
+    assert gpu_opt.param_groups[0]["params"] == gpu_params  # restored after the step
+    assert fake_cuda.current_device() == 0
+
+
+# Ops that compute outside ArrayFunction.apply (no graph): they too must run on GPU 1.
+UNRECORDED = {
+    "isnan": lambda x, i: et.isnan(x),
+    "isinf": lambda x, i: et.isinf(x),
+    "isfinite": lambda x, i: et.isfinite(x),
+    "signbit": lambda x, i: et.signbit(x),
+    "logical_not": lambda x, i: et.logical_not(x),
+    "isclose": lambda x, i: et.isclose(x, x * 1.5),
+    "bitwise_and": lambda x, i: et.bitwise_and(i, i + 1),
+    "bitwise_not": lambda x, i: et.bitwise_not(i),
+    "nonzero": lambda x, i: et.nonzero(x),
+    "nonzero-tuple": lambda x, i: et.nonzero(x, as_tuple=True),
+}
+
+
+@pytest.mark.parametrize("name", list(UNRECORDED))
+def test_unrecorded_op_on_a_non_current_gpu_matches_cpu(name, fake_cuda):
+    x = et.tensor([1.0, float("nan"), -2.0, 0.0, float("inf")])
+    i = et.tensor([1, 0, 3])
+    cpu = _tensors(UNRECORDED[name](x, i))
+    gpu = _tensors(UNRECORDED[name](x.to(DEV), i.to(DEV)))
+    for g, c in zip(gpu, cpu, strict=True):
+        _assert_on_device(g)
+        np.testing.assert_array_equal(g.cpu().numpy(), c.numpy(), err_msg=name)
+
+
+def test_allclose_and_equal_on_a_non_current_gpu(fake_cuda):
+    x = et.tensor([1.0, 2.0]).to(DEV)
+    assert et.allclose(x, x + 1e-9) and not et.allclose(x, x + 1)
+    assert et.equal(x, x.clone()) and not et.equal(x, x + 1)
+
+
 # ----- core -----------------------------------------------------------------------------------
 def test_manual_seed_seeds_every_initialised_gpu(fake_cuda):
     et.manual_seed(123)
@@ -424,7 +480,7 @@ def test_index_key_warnings_on_a_gpu_name_the_callers_line(fake_cuda):
 
 # take, put and take_along_dim(dim=None) turn flat positions into a key outside any op: on
 # GPU 1 that must run with GPU 1 current (else cupy computes on GPU 0, or raises without
-# peer access, as the fake_cuda_no_peer fixture does).
+# peer access, as under the fake_cuda fixture).
 FLAT_CASES = {
     "take": lambda x, v, i: et.take(x, i),
     "take_along_dim-flat": lambda x, v, i: et.take_along_dim(x, i),
@@ -434,7 +490,7 @@ FLAT_CASES = {
 
 
 @pytest.mark.parametrize("name", list(FLAT_CASES))
-def test_flat_index_keys_on_a_non_current_gpu_without_peer_access(name, fake_cuda_no_peer):
+def test_flat_index_keys_on_a_non_current_gpu_without_peer_access(name, fake_cuda):
     def op(x, v):
         return FLAT_CASES[name](x, v, et.tensor([-1, 0, 5, 11]).to(x.device))
 

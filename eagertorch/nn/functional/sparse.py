@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._backend.device import array_module
+from ..._backend.device import array_module, on_device_of
 from ..._tensor import Tensor, _make
 from ...ops.embedding import Embedding
+from ...ops.indexing import _min_max
 
 __all__ = ["embedding", "embedding_bag", "one_hot"]
 
@@ -27,7 +28,13 @@ def _check_indices(indices: Tensor, name: str, fn: str) -> None:
 
 
 def _check_in_range(idx, num: int) -> None:
-    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num):
+    if not idx.size:
+        return
+    if type(idx) is np.ndarray:
+        lo, hi = int(idx.min()), int(idx.max())
+    else:  # validation runs before the op: reduce on the index's own device
+        lo, hi = on_device_of(idx, _min_max, idx)
+    if lo < 0 or hi >= num:
         raise IndexError("index out of range in self")
 
 

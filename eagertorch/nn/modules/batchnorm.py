@@ -94,8 +94,7 @@ class _BatchNorm(_NormBase):
         training = self.training
         if training and self.track_running_stats and self.num_batches_tracked is not None:
             tracked = self.num_batches_tracked
-            tracked._data += 1  # an int64 counter: no graph, no dtype promotion
-            (tracked._view[0] if tracked._view is not None else tracked)._version += 1
+            tracked.add_(1)
             if self.momentum is None:  # cumulative moving average
                 factor = 1.0 / float(tracked._data)
         # Batch statistics when training, or when there are no running statistics to use.
