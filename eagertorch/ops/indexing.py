@@ -74,14 +74,17 @@ def _out_of_bounds(
     """Raise ``exc`` naming the first index outside ``[0, size)`` (``[-size, size)``)."""
     if idx.size == 0:
         return
-    if type(idx) is np.ndarray:
-        lo, hi = int(idx.min()), int(idx.max())
-    else:  # validation runs before the op: reduce on the index's own device
-        lo, hi = on_device_of(idx, _min_max, idx)
+    lo, hi = index_bounds(idx)
     low = -size if negative_ok else 0
     if lo < low or hi >= size:
         bad = lo if lo < low else hi
         raise exc(f"{prefix}index {bad} is out of bounds for dimension {dim} with size {size}")
+
+
+def index_bounds(a) -> tuple[int, int]:
+    """Min and max of a non-empty index array, reduced on its own device (validation runs
+    before any op, so no device is current)."""
+    return on_device_of(a, _min_max, a)
 
 
 def _min_max(a) -> tuple[int, int]:

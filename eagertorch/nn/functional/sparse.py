@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._backend.device import array_module, on_device_of
+from ..._backend.device import array_module
 from ..._tensor import Tensor, _make
 from ...ops.embedding import Embedding
-from ...ops.indexing import _min_max
+from ...ops.indexing import index_bounds
 
 __all__ = ["embedding", "embedding_bag", "one_hot"]
 
@@ -30,10 +30,7 @@ def _check_indices(indices: Tensor, name: str, fn: str) -> None:
 def _check_in_range(idx, num: int) -> None:
     if not idx.size:
         return
-    if type(idx) is np.ndarray:
-        lo, hi = int(idx.min()), int(idx.max())
-    else:  # validation runs before the op: reduce on the index's own device
-        lo, hi = on_device_of(idx, _min_max, idx)
+    lo, hi = index_bounds(idx)
     if lo < 0 or hi >= num:
         raise IndexError("index out of range in self")
 
