@@ -42,9 +42,11 @@ def _root_grads(tensors, grad_tensors, create_graph: bool) -> list:
                     f"grad can be implicitly created only for real scalar outputs but got {t.dtype}"
                 )
             d = t._data
-            # ones_like is several times slower; so is the xp property on this hot path
+            # ones_like and ones (Python over empty + copyto) are slower; so is the xp property
             if type(d) is np.ndarray:
-                g = _make(np.ones(d.shape, d.dtype))
+                one = np.empty(d.shape, d.dtype)
+                one.fill(1)
+                g = _make(one)
             else:
                 g = _make(on_device_of(d, t.xp.ones, d.shape, d.dtype))
         else:

@@ -433,7 +433,9 @@ class ArrayFunction(Function):
                 if record:
                     return cls._record(args, raw)
             else:
-                raw = [a._data if isinstance(a, Tensor) else a for a in args]
+                raw = []  # a loop: a comprehension is a function call in Python 3.11
+                for a in args:
+                    raw.append(a._data if isinstance(a, Tensor) else a)
                 if cut_regions[0]:
                     cut = _no_grad_cut(args)
             out = cls.forward(_NULL_CTX, *raw)
@@ -441,12 +443,14 @@ class ArrayFunction(Function):
             _check_same_device(cls, args)
             raise
         if type(out) is tuple:
-            results = tuple([None if o is None else _make(_as_array(o)) for o in out])
-            if cut is not None:
-                for r in results:
-                    if r is not None:
-                        r._cut = cut
-            return results
+            results = []
+            for o in out:
+                if o is not None:
+                    o = _make(o if type(o) is np.ndarray else _as_array(o))
+                    if cut is not None:
+                        o._cut = cut
+                results.append(o)
+            return tuple(results)
         if type(out) is not np.ndarray:
             out = _as_array(out)
         t = _make(out)
@@ -475,7 +479,7 @@ class ArrayFunction(Function):
         node._to_save = node._saved = node._saved_versions = ()
         out = cls.forward(node, *raw)
         if type(out) is tuple:
-            outs = tuple([None if o is None else _as_array(o) for o in out])
+            outs = tuple([o if o is None or type(o) is np.ndarray else _as_array(o) for o in out])
             non_diff = node._non_differentiable
             results = tuple(
                 None

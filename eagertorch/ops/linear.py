@@ -17,10 +17,11 @@ class Linear(ArrayFunction):
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
-        out = _rows(x) @ weight.T
+        flat = x.ndim == 2  # the usual case, tested inline: a call costs more than the check
+        out = (x if flat else _rows(x)) @ weight.T
         if bias is not None:
             out += bias
-        return out if x.ndim == 2 else out.reshape(*x.shape[:-1], weight.shape[0])
+        return out if flat else out.reshape(*x.shape[:-1], weight.shape[0])
 
     @staticmethod
     def backward(ctx, g):
@@ -44,10 +45,11 @@ class LinearBackward(ArrayFunction):
     @staticmethod
     def forward(ctx, g, x, weight, need):
         ctx.save_for_backward(g, x, weight)
-        g2 = _rows(g)
+        flat = g.ndim == 2
+        g2 = g if flat else _rows(g)
         return (
             g @ weight if need[0] else None,
-            g2.T @ _rows(x) if need[1] else None,
+            g2.T @ (x if flat else _rows(x)) if need[1] else None,
             g2.sum(0) if need[2] else None,
         )
 

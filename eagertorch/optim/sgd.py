@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from .._backend.device import array_module
 from .._tensor import _make
 from .optimizer import (
     Optimizer,
@@ -79,13 +78,15 @@ class SGD(Optimizer):
             weight_decay = group["weight_decay"]
             nesterov = group["nesterov"]
             maximize = group["maximize"]
+            plain = weight_decay == 0 and not maximize  # the gradient as it is
             for p in group["params"]:
                 g = p._grad
                 if g is None:
                     continue
                 param = p._data
-                xp = array_module(param)
-                grad = _grad_with_decay(param, g._data, weight_decay, maximize)
+                grad = (
+                    g._data if plain else _grad_with_decay(param, g._data, weight_decay, maximize)
+                )
                 owned = grad is not g._data  # a temporary we may overwrite
                 if momentum != 0:
                     state = self.state[p]
@@ -102,7 +103,7 @@ class SGD(Optimizer):
                         else:
                             buf += grad * (1 - dampening)
                     if nesterov:
-                        update = xp.multiply(buf, momentum)
+                        update = buf * momentum
                         update += grad
                         owned = True
                         grad = update
@@ -113,6 +114,6 @@ class SGD(Optimizer):
                     grad *= lr
                     param -= grad
                 else:
-                    param -= xp.multiply(grad, lr)
+                    param -= grad * lr
                 _bump_version(p)
         return loss

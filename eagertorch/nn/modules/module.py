@@ -59,7 +59,13 @@ class _Registered:
         self.name = name
 
     def __get__(self, module, owner=None):
-        return self if module is None else _registered(module, self.name)
+        if module is None:
+            return self
+        params = module.__dict__.get("_parameters")  # parameters first: layers read weights
+        name = self.name
+        if params is not None and name in params:
+            return params[name]
+        return _registered(module, name)
 
 
 def _expose(cls: type, name: str) -> None:
