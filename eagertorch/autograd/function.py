@@ -104,8 +104,12 @@ class Node:
         saved = self._saved
         if saved is _FREED:
             raise RuntimeError(_FREED_MESSAGE)
+        versions = self._saved_versions
         out = []
-        for item, version in zip(saved, self._saved_versions):
+        i = -1
+        for item in saved:  # indexing, not zip: this runs for every node in backward
+            i += 1
+            version = versions[i]
             if version < 0:  # a constant or None
                 out.append(item)
                 continue
@@ -608,15 +612,21 @@ def _resolve_saved_arrays(
 ) -> None:
     items = []
     versions = []
+    n = len(raw)
     for arr in node._to_save:
-        for a, r in zip(args, raw):
-            if r is arr and isinstance(a, Tensor):
-                items.append(a)
-                view = a._view  # _current_version, inlined: this runs for every saved input
-                versions.append(a._version if view is None else view[0]._version)
-                break
+        i = 0
+        # the input Tensor holding ``arr``: an index loop, cheaper than zip on this hot path
+        while i < n and (raw[i] is not arr or not isinstance(args[i], Tensor)):
+            i += 1
+        if i < n:
+            a = args[i]
+            items.append(a)
+            view = a._view  # _current_version, inlined: this runs for every saved input
+            versions.append(a._version if view is None else view[0]._version)
         else:
-            for i, o in enumerate(outs):
+            i = -1
+            for o in outs:
+                i += 1
                 if o is not None and (o is arr or originals[i] is arr):
                     res = results if type(results) is Tensor else results[i]
                     items.append(_SavedOutput(o, i, weakref.ref(res)))
