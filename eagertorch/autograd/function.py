@@ -483,7 +483,7 @@ class ArrayFunction(Function):
         node._to_save = node._saved = node._saved_versions = ()
         out = cls.forward(node, *raw)
         if type(out) is tuple:
-            outs = tuple([o if o is None or type(o) is np.ndarray else _as_array(o) for o in out])
+            outs = tuple([None if o is None else _as_array(o) for o in out])
             non_diff = node._non_differentiable
             results = tuple(
                 None

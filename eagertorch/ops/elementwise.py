@@ -516,7 +516,7 @@ def _sigmoid(xp, x):
 
 def _make_unary(name: str, fwd, bwd, saves: str, floating: bool):
     def forward(ctx, x):
-        y = fwd(np if type(x) is np.ndarray else array_module(x), x)  # skip a call on cpu
+        y = fwd(array_module(x), x)
         if saves == "x":
             ctx.save_for_backward(x)
         elif saves == "y":

@@ -78,15 +78,12 @@ class SGD(Optimizer):
             weight_decay = group["weight_decay"]
             nesterov = group["nesterov"]
             maximize = group["maximize"]
-            plain = weight_decay == 0 and not maximize  # the gradient as it is
             for p in group["params"]:
                 g = p._grad
                 if g is None:
                     continue
                 param = p._data
-                grad = (
-                    g._data if plain else _grad_with_decay(param, g._data, weight_decay, maximize)
-                )
+                grad = _grad_with_decay(param, g._data, weight_decay, maximize)
                 owned = grad is not g._data  # a temporary we may overwrite
                 if momentum != 0:
                     state = self.state[p]
