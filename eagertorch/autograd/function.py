@@ -253,6 +253,8 @@ class FunctionMeta(type):
         super().__init__(name, bases, ns)
         node_name = ns.get("_node_name", name + "Backward0")
         cls._backward_cls = type(node_name, (BackwardCFunction,), {"_forward_cls": cls})
+        if cls.__dict__.get("apply") is None and getattr(cls, "_apply_factory", None) is not None:
+            cls.apply = staticmethod(cls._apply_factory(cls))
 
 
 class BackwardCFunction(Node):
@@ -402,47 +404,48 @@ def once_differentiable(fn):
     return wrapper
 
 
-class ArrayFunction(Function):
-    """Internal variant of ``Function`` whose forward receives and returns raw arrays.
+def _array_apply(cls):
+    """``apply`` of one ArrayFunction class: a closure over its forward, node class and
+    ``is_view``. Python 3.11 caches no attribute reads on the ~100 op classes (each call site
+    sees many), so the hot path reads these from the closure instead."""
+    forward = cls.forward
+    node_cls = cls._backward_cls
+    is_view = cls.is_view
 
-    ``forward(ctx, *arrays_or_constants)`` returns an array (or a tuple of arrays, where None
-    stands for an output not computed: it gets no gradient);
-    ``ctx.save_for_backward`` takes arrays, which backward gets back as Tensors: inputs as
-    the input Tensors themselves, outputs as Tensors whose ``grad_fn`` is this node.
-    Class attribute ``is_view``: the output is a view of the first input's data.
-    """
-
-    is_view = False
-
-    @classmethod
-    def apply(cls, *args):
+    def apply(*args):
         if _device_ctx[0]:  # False on the cpu path: no cupy loaded
-            return run_in_device(cls.apply, *args)
+            return run_in_device(apply, *args)
         cut = None  # why the result has no graph though an input came from one
         try:
             if state.enabled:
                 raw = []
-                record = False
-                for a in args:
+                edges = None  # made at the first input that requires grad
+                i = -1
+                for a in args:  # an index loop: enumerate costs an iterator object per call
+                    i += 1
                     if isinstance(a, Tensor):
-                        raw.append(a._data)
+                        d = a._data
+                        raw.append(d)
                         if a._requires_grad:
-                            record = True
+                            if edges is None:
+                                edges = [None] * len(args)
+                            fn = a._grad_fn
+                            edges[i] = (a if fn is None else fn, a._output_nr, d.shape, d.dtype)
                         elif a._cut is not None:
                             cut = a._cut
                         elif _rebuilt:
-                            cut = rebuilt_cut(a._data) or cut
+                            cut = rebuilt_cut(d) or cut
                     else:
                         raw.append(a)
-                if record:
-                    return cls._record(args, raw)
+                if edges is not None:
+                    return _record(cls, forward, node_cls, is_view, args, raw, edges)
             else:
                 raw = []  # a loop: a comprehension is a function call in Python 3.11
                 for a in args:
                     raw.append(a._data if isinstance(a, Tensor) else a)
                 if cut_regions[0]:
                     cut = _no_grad_cut(args)
-            out = cls.forward(_NULL_CTX, *raw)
+            out = forward(_NULL_CTX, *raw)
         except TypeError:  # numpy and cupy arrays do not mix: name both devices
             _check_same_device(cls, args)
             raise
@@ -458,72 +461,82 @@ class ArrayFunction(Function):
         if type(out) is not np.ndarray:
             out = _as_array(out)
         t = _make(out)
-        if cls.is_view:
+        if is_view:
             _share_version(t, args[0], None)
         if cut is not None:
             t._cut = cut
         return t
 
-    @classmethod
-    def _record(cls, args, raw):
-        needs = []
-        edges = []
-        for a in args:
-            if isinstance(a, Tensor) and a._requires_grad:
-                needs.append(True)
-                fn = a._grad_fn
-                d = a._data
-                edges.append((a if fn is None else fn, a._output_nr, d.shape, d.dtype))
-            else:
-                needs.append(False)
-                edges.append(None)
-        node = cls._backward_cls()
-        node.needs_input_grad = tuple(needs)
-        node._edges = tuple(edges)
-        node._to_save = node._saved = node._saved_versions = ()
-        out = cls.forward(node, *raw)
-        if type(out) is tuple:
-            outs = tuple([None if o is None else _as_array(o) for o in out])
-            non_diff = node._non_differentiable
-            results = tuple(
-                None
-                if o is None
-                else _make(o, True, node, i)
-                if o.dtype.kind == "f" and not any(o is n for n in non_diff)
-                else _make(o)
-                for i, o in enumerate(outs)
-            )
-            node._out_meta = tuple(
-                None if o is None else (o.shape, o.dtype, array_module(o)) for o in outs
-            )
-            node._extras = True
-            if not all(r is None or r._requires_grad for r in results):
-                cut = integer_cut(cls, known=1)
-                for r in results:
-                    if r is not None and not r._requires_grad:
-                        r._cut = cut
-        else:
-            original = out
-            if type(out) is not np.ndarray:
-                out = _as_array(out)
-            if out.dtype.kind != "f":
-                results = _make(out)
-                results._cut = integer_cut(cls, known=1)
-                return results
-            results = _make(out, True, node, 0)
-            if cls.is_view:
-                _share_version(results, args[0], _ViewReplay(cls, args))
-            if node._to_save:
-                # Forward may return a numpy scalar (0-d result) and save that same object.
-                _resolve_saved_arrays(node, args, raw, (original,), (out,), results)
-            if anomaly_mode.state.enabled:
-                anomaly_mode.record_forward(node, (out,), args, known=1)
+    return apply
+
+
+def _record(cls, forward, node_cls, is_view, args, raw, edges):
+    needs = []
+    for e in edges:
+        needs.append(e is not None)
+    node = node_cls()
+    node.needs_input_grad = tuple(needs)
+    node._edges = tuple(edges)
+    node._to_save = node._saved = node._saved_versions = ()
+    out = forward(node, *raw)
+    if type(out) is tuple:
+        outs = tuple([None if o is None else _as_array(o) for o in out])
+        non_diff = node._non_differentiable
+        results = tuple(
+            None
+            if o is None
+            else _make(o, True, node, i)
+            if o.dtype.kind == "f" and not any(o is n for n in non_diff)
+            else _make(o)
+            for i, o in enumerate(outs)
+        )
+        node._out_meta = tuple(
+            None if o is None else (o.shape, o.dtype, array_module(o)) for o in outs
+        )
+        node._extras = True
+        if not all(r is None or r._requires_grad for r in results):
+            cut = integer_cut(cls, known=1)
+            for r in results:
+                if r is not None and not r._requires_grad:
+                    r._cut = cut
+    else:
+        original = out
+        if type(out) is not np.ndarray:
+            out = _as_array(out)
+        if out.dtype.kind != "f":
+            results = _make(out)
+            results._cut = integer_cut(cls, known=1)
             return results
+        results = _make(out, True, node, 0)
+        if is_view:
+            _share_version(results, args[0], _ViewReplay(cls, args))
         if node._to_save:
-            _resolve_saved_arrays(node, args, raw, out, outs, results)
+            # Forward may return a numpy scalar (0-d result) and save that same object.
+            _resolve_saved_arrays(node, args, raw, (original,), (out,), results)
         if anomaly_mode.state.enabled:
-            anomaly_mode.record_forward(node, outs, args, known=1)
+            anomaly_mode.record_forward(node, (out,), args, known=1)
         return results
+    if node._to_save:
+        _resolve_saved_arrays(node, args, raw, out, outs, results)
+    if anomaly_mode.state.enabled:
+        anomaly_mode.record_forward(node, outs, args, known=1)
+    return results
+
+
+class ArrayFunction(Function):
+    """Internal variant of ``Function`` whose forward receives and returns raw arrays.
+
+    ``forward(ctx, *arrays_or_constants)`` returns an array (or a tuple of arrays, where None
+    stands for an output not computed: it gets no gradient);
+    ``ctx.save_for_backward`` takes arrays, which backward gets back as Tensors: inputs as
+    the input Tensors themselves, outputs as Tensors whose ``grad_fn`` is this node.
+    Class attribute ``is_view``: the output is a view of the first input's data.
+    """
+
+    is_view = False
+
+    # FunctionMeta gives each subclass its own ``apply``, made by this factory.
+    _apply_factory = staticmethod(_array_apply)
 
 
 def _first_device_array(args):
