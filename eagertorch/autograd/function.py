@@ -253,8 +253,9 @@ class FunctionMeta(type):
         super().__init__(name, bases, ns)
         node_name = ns.get("_node_name", name + "Backward0")
         cls._backward_cls = type(node_name, (BackwardCFunction,), {"_forward_cls": cls})
-        if cls.__dict__.get("apply") is None and getattr(cls, "_apply_factory", None) is not None:
-            cls.apply = staticmethod(cls._apply_factory(cls))
+        factory = getattr(cls, "_apply_factory", None)  # ArrayFunction's: a per-class apply
+        if factory is not None and "apply" not in ns:
+            cls.apply = staticmethod(factory(cls))
 
 
 class BackwardCFunction(Node):
@@ -471,6 +472,7 @@ def _array_apply(cls):
 
 
 def _record(cls, forward, node_cls, is_view, args, raw, edges):
+    """Run ``forward`` with a new node as ctx and make the results its outputs."""
     needs = []
     for e in edges:
         needs.append(e is not None)
