@@ -258,16 +258,9 @@ def run(
                         g = slot if g is None else add(slot, g, owned)
                     if g is None:
                         continue
-                    if fast_leaf and u._hooks is None:
-                        old = u._grad
-                        if old is None:
-                            _set_grad(u, g, taken, origin)
-                            continue
-                        if not old._requires_grad:
-                            check_accumulation(u, old, origin)
-                            old._data += g._data
-                            record_grad_write(u, old, origin)
-                            continue
+                    if fast_leaf and u._hooks is None and u._grad is None:
+                        _set_grad(u, g, taken, origin)  # _accumulate_leaf's first case, inline
+                        continue
                     to_leaf(u, g, targets, captured, accumulate, create_graph, taken, origin)
                     continue
                 if g is not None:
