@@ -21,6 +21,15 @@ def test_relu_gradient_at_zero_is_zero():
     assert_close(grad_of(torch.relu, [-1.0, 0.0, 2.0]), [0.0, 0.0, 1.0])
 
 
+def test_relu_keeps_nan_and_integer_dtypes_and_rejects_bool_like_pytorch():
+    out = torch.relu(torch.tensor([-np.inf, -1.0, np.nan, 0.5]))
+    np.testing.assert_array_equal(out.numpy(), [0.0, 0.0, np.nan, 0.5])
+    ints = torch.relu(torch.tensor([3, -2], dtype=torch.int32))
+    assert ints.dtype == torch.int32 and ints.tolist() == [3, 0]
+    with pytest.raises(RuntimeError, match="Boolean inputs not supported for relu"):
+        torch.relu(torch.tensor([True, False]))
+
+
 def test_abs_gradient_at_zero_is_zero():
     assert_close(grad_of(torch.abs, [-2.0, 0.0, 3.0]), [-1.0, 0.0, 1.0])
 
