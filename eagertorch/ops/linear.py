@@ -6,6 +6,9 @@ fresh contiguous array the engine can hand to ``weight.grad`` without a copy.
 
 from __future__ import annotations
 
+import numpy as np
+
+from .._backend.device import array_module
 from .._tensor import Tensor
 from ..autograd.function import ArrayFunction
 from .linalg import matmul
@@ -47,10 +50,12 @@ class LinearBackward(ArrayFunction):
         ctx.save_for_backward(g, x, weight)
         flat = g.ndim == 2
         g2 = g if flat else _rows(g)
+        # add.reduce, not g2.sum: numpy's ndarray.sum goes through a Python function first
+        xp = np if type(g) is np.ndarray else array_module(g)
         return (
             g @ weight if need[0] else None,
             g2.T @ (x if flat else _rows(x)) if need[1] else None,
-            g2.sum(0) if need[2] else None,
+            xp.add.reduce(g2, 0) if need[2] else None,
         )
 
     @staticmethod
@@ -78,14 +83,19 @@ class LinearBackward(ArrayFunction):
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias`` over the last dimension, checked like PyTorch's."""
     x, w = input._data, weight._data
-    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
-        rows = x.size // x.shape[-1] if x.ndim and x.shape[-1] else (x.shape[0] if x.ndim else 1)
-        a = f"{rows}x{x.shape[-1]}" if x.ndim else "1x1"
+    shape, w_shape = x.shape, w.shape
+    if len(w_shape) != 2 or not shape or shape[-1] != w_shape[1]:
+        rows = x.size // shape[-1] if shape and shape[-1] else (shape[0] if shape else 1)
+        a = f"{rows}x{shape[-1]}" if shape else "1x1"
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({a} and "
-            f"{'x'.join(str(s) for s in w.shape[::-1])})"
+            f"{'x'.join(str(s) for s in w_shape[::-1])})"
         )
-    if x.dtype != w.dtype or (bias is not None and bias._data.dtype != x.dtype):
+    dtype = x.dtype
+    # ``is`` first: numpy's built-in dtypes are singletons, and == costs several times more
+    if (w.dtype is not dtype and w.dtype != dtype) or (
+        bias is not None and bias._data.dtype is not dtype and bias._data.dtype != dtype
+    ):
         names = [str(t.dtype) for t in (input, weight, bias) if t is not None]
         raise RuntimeError(f"linear(): expected all inputs to have the same dtype, got {names}")
     return Linear.apply(input, weight, bias)

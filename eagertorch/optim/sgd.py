@@ -83,7 +83,9 @@ class SGD(Optimizer):
                 if g is None:
                     continue
                 param = p._data
-                grad = _grad_with_decay(param, g._data, weight_decay, maximize)
+                grad = g._data
+                if weight_decay != 0 or maximize:
+                    grad = _grad_with_decay(param, grad, weight_decay, maximize)
                 owned = grad is not g._data  # a temporary we may overwrite
                 if momentum != 0:
                     state = self.state[p]
