@@ -44,8 +44,11 @@ def _root_grads(tensors, grad_tensors, create_graph: bool) -> list:
             d = t._data
             # ones_like and ones (Python over empty + copyto) are slower; so is the xp property
             if type(d) is np.ndarray:
-                one = np.empty(d.shape, d.dtype)
-                one.fill(1)
+                if d.ndim == 0:  # the usual scalar loss: one call
+                    one = np.array(1, d.dtype)
+                else:
+                    one = np.empty(d.shape, d.dtype)
+                    one.fill(1)
                 g = _make(one)
             else:
                 g = _make(on_device_of(d, t.xp.ones, d.shape, d.dtype))
@@ -72,7 +75,10 @@ def _vertex(t: Tensor):
 def _count_dependencies(starts) -> dict:
     """Number of incoming gradient contributions of each reachable vertex."""
     deps = {}
-    stack = [v for v in starts if not isinstance(v, Tensor)]
+    stack = []
+    for v in starts:  # a loop, not a comprehension: that is a function call in Python 3.11
+        if not isinstance(v, Tensor):
+            stack.append(v)
     start_set = set(stack)
     pop, push = stack.pop, stack.append
     while stack:
@@ -193,8 +199,13 @@ def run(
     captured: dict = {}
     # Arrays already stored as some .grad in this pass (and the user's root gradients):
     # a leaf receiving one of them copies it, so no two .grad tensors share memory.
-    taken = {id(g._data) for _, g in roots}
-    ready = [v for v in starts if deps.get(v, 0) == 0]
+    taken = set()
+    for _, g in roots:
+        taken.add(id(g._data))
+    ready = []
+    for v in starts:
+        if v not in deps:
+            ready.append(v)
     anomaly = anomaly_mode.state.enabled
     # Per-node extras (hooks, retained grads, several outputs, captures, anomaly checks)
     # take the slow path; a plain node just calls its backward.
