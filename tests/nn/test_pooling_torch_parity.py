@@ -27,10 +27,11 @@ def _pair(a, requires_grad=True):
 
 def _check(ours, theirs, x_et, x_t, seed=0, exact=False):
     """Same values (and indices), and the same input gradient for a random upstream one."""
-    if isinstance(theirs, tuple):
+    if isinstance(theirs, tuple) and np.isneginf(theirs[0].detach().numpy()).any():
         # A dilated window can miss the input entirely (its max is -inf): PyTorch then
         # reports an out-of-plane index and sends the gradient there. Not a case to copy.
-        assume(not np.isneginf(theirs[0].detach().numpy()).any())
+        # Only drawn inputs get here (assume outside @given is deprecated in hypothesis).
+        assume(False)
     if isinstance(theirs, tuple):
         np.testing.assert_array_equal(ours[1].numpy(), theirs[1].numpy())
         assert ours[1].dtype == et.int64
