@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -47,6 +50,26 @@ def test_split_is_deterministic_and_seed_dependent():
     np.testing.assert_array_equal(a.data.numpy(), b.data.numpy())
     c = Digits(seed=1)
     assert not np.array_equal(a.targets.numpy(), c.targets.numpy())
+
+
+def test_whole_dataset_equals_sklearns_load_digits_without_importing_sklearn(tmp_path):
+    from sklearn.datasets import load_digits
+
+    path = tmp_path / "digits.npy"
+    code = (
+        "import sys, numpy as np; from eagertorch.datasets import Digits;"
+        "ds = Digits(test_fraction=0.0);"
+        "np.save(sys.argv[1], np.concatenate("
+        "[ds.data.numpy().reshape(-1, 64), ds.targets.numpy()[:, None]], 1));"
+        "print('sklearn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
+    ours = np.load(path)
+    ref = load_digits()
+    order = np.random.default_rng(0).permutation(len(ref.target))  # Digits' split order
+    np.testing.assert_array_equal(ours[:, :64], (ref.data[order] / 16).astype(np.float32))
+    np.testing.assert_array_equal(ours[:, 64], ref.target[order])
 
 
 def test_labels_match_images_from_sklearn():
