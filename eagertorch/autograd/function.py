@@ -105,25 +105,30 @@ class Node:
         if saved is _FREED:
             raise RuntimeError(_FREED_MESSAGE)
         versions = self._saved_versions
-        out = []
+        outputs = False  # saved outputs are kept as arrays: they need wrapping
         i = -1
         for item in saved:  # indexing, not zip: this runs for every node in backward
             i += 1
             version = versions[i]
             if version < 0:  # a constant or None
-                out.append(item)
                 continue
             if type(item) is _SavedOutput:
+                outputs = True
                 t = item.ref()
-                out.append(_make(item.data, True, self, item.nr))
                 if t is None:
                     continue
             else:
                 t = item
-                out.append(item)
             view = t._view  # _current_version, inlined: this runs for every node in backward
             if (t._version if view is None else view[0]._version) != version:
                 self._raise_modified(t, version)
+        if not outputs:  # inputs and constants only: the saved tuple is the answer
+            return saved
+        out = []
+        for item in saved:
+            out.append(
+                _make(item.data, True, self, item.nr) if type(item) is _SavedOutput else item
+            )
         return tuple(out)
 
     saved_variables = saved_tensors
