@@ -2,7 +2,17 @@
 
 import warnings
 
-from . import conversion, creation, elementwise, indexing, linalg, methods, reduction, shape
+from . import (
+    conversion,
+    creation,
+    elementwise,
+    indexing,
+    linalg,
+    methods,
+    reduction,
+    shape,
+    sorting,
+)
 from .conversion import *
 from .creation import *
 from .elementwise import *
@@ -10,10 +20,11 @@ from .indexing import *
 from .linalg import *
 from .reduction import *
 from .shape import *
+from .sorting import *
 
 __all__ = [
     name
-    for module in (conversion, creation, elementwise, indexing, linalg, reduction, shape)
+    for module in (conversion, creation, elementwise, indexing, linalg, reduction, shape, sorting)
     for name in module.__all__
 ]
 

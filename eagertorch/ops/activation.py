@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from .._backend.device import array_module
 from .._tensor import Tensor
 from ..autograd.function import ArrayFunction
 from .elementwise import _sigmoid, where
+from .special import _exp_neg_half_square, _normal_cdf
 
 __all__ = [
     "celu",
@@ -36,99 +35,9 @@ __all__ = [
     "threshold",
 ]
 
-_SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _GELU_TANH_C = 0.044715
-
-
-# ----- the normal CDF without scipy ------------------------------------------------------------
-# Phi(-a) = erfc(z) / 2 with z = a / sqrt(2) >= 0, and erfc(z) = exp(-z^2) * P(t) / (z + 3),
-# t = (z - 3) / (z + 3) in [-1, 1). P is the Chebyshev expansion of erfcx(z) * (z + 3) in t
-# (computed with mpmath at 50 digits), truncated where its terms fall below the dtype's
-# precision and converted to monomials (well conditioned: sum |a_k| <= 3 while P >= 0.56).
-# With exp(-a^2 / 2) evaluated from an exact split of a^2, Phi is accurate to a few ulp
-# relative in float64 and float32 over the whole range, tails included.
-_ERFC_K = 3.0
-_ERFC_F64 = (
-    1.0740069070883398,
-    -0.8833944531698834,
-    0.5902283571041024,
-    -0.3104672619005832,
-    0.11952776128726766,
-    -0.026827234624051417,
-    -0.001212416626845832,
-    0.003034061996058138,
-    -0.0005483096943765837,
-    -0.00027677781402214095,
-    0.00010756149572800276,
-    3.039805158572681e-05,
-    -1.7470579898367112e-05,
-    -4.7490282761035755e-06,
-    2.7653934843589293e-06,
-    9.988170142910974e-07,
-    -4.0795588546379703e-07,
-    -2.3385368009140523e-07,
-    4.605790019424851e-08,
-    5.11824219701207e-08,
-    -9.818356605591901e-10,
-    -8.693774269035828e-09,
-    -9.783136387840652e-10,
-    8.110687296189993e-10,
-    1.6421143016942986e-10,
-)
-_ERFC_F32 = (
-    1.0740069072830063,
-    -0.8833944451868795,
-    0.5902283378006228,
-    -0.3104674893110152,
-    0.11952807506461957,
-    -0.026825370112629254,
-    -0.00121434170392917,
-    0.003027424456584946,
-    -0.0005426214440275764,
-    -0.0002649834217254595,
-    9.873707158612905e-05,
-    1.9655910560487885e-05,
-    -1.0302478671350565e-05,
-)
-
-
-def _exp_neg_half_square(xp, a):
-    """``exp(-a^2 / 2)`` with ``a^2`` split exactly into hi + lo (Veltkamp): rounding a^2
-    first would cost a^2 ulp of relative accuracy in the tails."""
-    hi = a * (134217729.0 if a.dtype == np.float64 else 4097.0)
-    hi -= hi - a
-    lo = a - hi
-    lo *= a + hi
-    lo *= -0.5
-    e = xp.exp(lo)
-    hi *= hi
-    hi *= -0.5
-    e *= xp.exp(hi)
-    return e
-
-
-def _normal_cdf(xp, x):
-    """``Phi(x)``, the standard normal CDF, for float arrays (float16 computes in float32)."""
-    dtype = x.dtype
-    if dtype != np.float64 and dtype != np.float32:
-        x = x.astype(np.float32)
-    coefs = _ERFC_F64 if x.dtype == np.float64 else _ERFC_F32
-    # Beyond |x| = 40 sqrt(2), Phi(-|x|) underflows; the clamp keeps t finite for infinities.
-    a = xp.minimum(xp.abs(x), 56.0)
-    z = a * _SQRT_HALF
-    t = z - _ERFC_K
-    z += _ERFC_K
-    t /= z
-    p = xp.full_like(t, coefs[-1])
-    for c in coefs[-2::-1]:
-        p *= t
-        p += c
-    p *= 0.5
-    p /= z
-    p *= _exp_neg_half_square(xp, a)  # p = Phi(-|x|)
-    return xp.where(x < 0, p, 1 - p).astype(dtype, copy=False)
 
 
 def _normal_pdf(xp, x):

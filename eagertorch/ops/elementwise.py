@@ -15,6 +15,7 @@ from .._backend.device import array_module, device_ctx, on_device_of
 from .._tensor import Tensor, _make, array_from_data
 from ..autograd.diagnostics import integer_result, op_name
 from ..autograd.function import ArrayFunction, run_in_device
+from . import special as _sp
 
 __all__ = [
     "add",
@@ -460,7 +461,34 @@ _UNARY = {
     "ceil": (lambda xp, x: xp.ceil(x), lambda x, y, g: g * 0, "", False),
     "trunc": (lambda xp, x: xp.trunc(x), lambda x, y, g: g * 0, "", False),
     "frac": (lambda xp, x: x - xp.trunc(x), lambda x, y, g: g, "", False),
+    "asinh": (lambda xp, x: xp.arcsinh(x), lambda x, y, g: g * (x * x + 1).rsqrt(), "x", True),
+    "acosh": (lambda xp, x: xp.arccosh(x), lambda x, y, g: g * (x * x - 1).rsqrt(), "x", True),
+    "atanh": (lambda xp, x: xp.arctanh(x), lambda x, y, g: g / (1 - x * x), "x", True),
+    "sinc": (lambda xp, x: xp.sinc(x), lambda x, y, g: g * _sinc_derivative(x), "x", True),
+    "deg2rad": (lambda xp, x: x * _DEG, lambda x, y, g: g * _DEG, "", True),
+    "rad2deg": (lambda xp, x: x * (1 / _DEG), lambda x, y, g: g * (1 / _DEG), "", True),
+    "erf": (_sp.erf, lambda x, y, g: g * _erf_derivative(x), "x", True),
+    "erfc": (_sp.erfc, lambda x, y, g: -g * _erf_derivative(x), "x", True),
+    "erfinv": (_sp.erfinv, lambda x, y, g: g * _SQRT_PI_2 * (y * y).exp(), "y", True),
+    "lgamma": (_sp.lgamma, lambda x, y, g: g * UNARY["digamma"](x), "x", True),
+    "digamma": (_sp.digamma, lambda x, y, g: g * polygamma(1, x), "x", True),
 }
+_DEG = math.pi / 180
+_SQRT_PI_2 = math.sqrt(math.pi) / 2
+
+
+def _erf_derivative(x: Tensor) -> Tensor:
+    return (x * x).neg().exp() * (2 / math.sqrt(math.pi))
+
+
+def _sinc_derivative(x: Tensor) -> Tensor:
+    """``(cos(pi x) - sinc(x)) / x``; near 0, where that cancels, its Taylor series (so the
+    second derivative is right at 0 too). Near 0 the division gets 1, keeping nan out of the
+    discarded branch's gradient."""
+    near = x.abs() < 1e-3
+    safe = where(near, 1.0, x)
+    series = x * (x * x * (math.pi**4 / 30) - math.pi**2 / 3)
+    return where(near, series, ((safe * math.pi).cos() - safe.sinc()) / safe)
 
 
 class TanhBackward(ArrayFunction):
@@ -854,3 +882,219 @@ def equal(input: Tensor, other: Tensor) -> bool:
     if device_ctx[0]:  # computed outside any op: under the inputs' device
         return run_in_device(equal, input, other)
     return input._data.shape == other._data.shape and bool((input._data == other._data).all())
+
+
+# ----- special functions and binary math ---------------------------------------------------
+class Polygamma(ArrayFunction):
+    """The n-th derivative of digamma; its backward is the next one."""
+
+    @staticmethod
+    def forward(ctx, x, n):
+        ctx.save_for_backward(x)
+        ctx.n = n
+        return _sp.polygamma(array_module(x), n, x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * Polygamma.apply(x, ctx.n + 1), None
+
+
+def polygamma(n: int, input: Tensor) -> Tensor:
+    """The ``n``-th derivative of digamma (``n = 0`` is digamma itself)."""
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    if input._data.dtype.kind != "f":
+        input = input.to(_dt.get_default_dtype())
+    return UNARY["digamma"](input) if n == 0 else Polygamma.apply(input, n)
+
+
+def _polygamma_method(self: Tensor, n: int) -> Tensor:
+    return polygamma(n, self)
+
+
+def logit(input: Tensor, eps: float | None = None) -> Tensor:
+    """``log(p / (1 - p))``; with ``eps``, ``p`` is first clamped to ``[eps, 1 - eps]``."""
+    if input._data.dtype.kind != "f":
+        input = input.to(_dt.get_default_dtype())
+    p = input
+    if eps is not None:  # PyTorch's order (not clamp's), which matters when eps > 0.5
+        p = where(p < eps, eps, where(p > 1 - eps, 1 - eps, p))
+    return p.log() - p.neg().log1p()
+
+
+class Hypot(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        y = array_module(a).hypot(a, b)
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, y = ctx.saved_tensors
+        r = g / y
+        return r * a, r * b
+
+
+class Logaddexp(ArrayFunction):
+    """``log(e^a + e^b)``; each input's share of the sum is a sigmoid of the difference."""
+
+    scale = 1.0
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        ctx.save_for_backward(a, b)
+        xp = array_module(a)
+        return xp.logaddexp(a, b) if cls.scale == 1.0 else xp.logaddexp2(a, b)
+
+    @classmethod
+    def backward(cls, ctx, g):
+        a, b = ctx.saved_tensors
+        d = (a - b) * cls.scale
+        return g * d.sigmoid(), g * d.neg().sigmoid()
+
+
+class Logaddexp2(Logaddexp):
+    scale = math.log(2.0)
+
+
+class Copysign(ArrayFunction):
+    """``|a|`` with the sign of ``b``: ``a``'s gradient flips where the signs differ (0 at
+    a = 0, as PyTorch); ``b`` gets none."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        y = array_module(a).copysign(a, b)
+        ctx.save_for_backward(a, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, y = ctx.saved_tensors
+        return g * (a.sign() * y.sign()), g * 0
+
+
+class _NanExtremum(ArrayFunction):
+    """fmax/fmin: NaN loses to a number; the picked input (``a`` at ties) gets the gradient."""
+
+    @staticmethod
+    def backward(ctx, g):
+        (pick_a,) = ctx.masks
+        return where(pick_a, g, 0.0), where(pick_a, 0.0, g)
+
+
+class Fmax(_NanExtremum):
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = array_module(a)
+        ctx.masks = (_make((a >= b) | xp.isnan(b)),)
+        return xp.fmax(a, b)
+
+
+class Fmin(_NanExtremum):
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = array_module(a)
+        ctx.masks = (_make((a <= b) | xp.isnan(b)),)
+        return xp.fmin(a, b)
+
+
+def _binary(cls, doc: str, floating: bool = True):
+    """The public function of a broadcasting binary op (float result when ``floating``)."""
+
+    def op(input, other) -> Tensor:
+        a, b = _promoted(input, other, floating=floating)
+        return _apply_binary(cls, a, b)
+
+    op.__name__ = op.__qualname__ = op_name(cls)
+    op.__doc__ = doc
+    return op
+
+
+hypot = _binary(Hypot, "``sqrt(input**2 + other**2)`` without overflow.")
+logaddexp = _binary(Logaddexp, "``log(exp(input) + exp(other))`` without overflow.")
+logaddexp2 = _binary(Logaddexp2, "``log2(2**input + 2**other)`` without overflow.")
+copysign = _binary(Copysign, "``|input|`` with the sign (bit) of ``other``.")
+fmax = _binary(Fmax, "Elementwise maximum that ignores NaN (NaN only where both are).", False)
+fmin = _binary(Fmin, "Elementwise minimum that ignores NaN (NaN only where both are).", False)
+
+
+class Xlogy(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = array_module(a if isinstance(b, _PY_SCALARS) else b)
+        ctx.save_for_backward(a, b)
+        return xp.where((a == 0) & ~xp.isnan(b), 0.0, a * xp.log(b)).astype(
+            xp.result_type(a, b), copy=False
+        )
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        # d/da is log(b) masked like the forward, so a = 0 gives 0 even where log(b) is nan.
+        ga = g * xlogy(a != 0, b) if need_a else None
+        return ga, (g * a / b if need_b else None)
+
+
+def xlogy(input, other) -> Tensor:
+    """``input * log(other)``, 0 where ``input`` is 0 (unless ``other`` is NaN)."""
+    a, b = _promoted(input, other, floating=True)
+    return _apply_binary(Xlogy, a, b)
+
+
+class NanToNum(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, nan, posinf, neginf):
+        ctx.save_for_backward(x)
+        return array_module(x).nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return where(x.isfinite(), g, 0.0), None, None, None
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
+    """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (default: the
+    dtype's largest and lowest finite values); they get no gradient."""
+    if input._data.dtype.kind != "f":
+        return input.clone()
+    return NanToNum.apply(input, nan, posinf, neginf)
+
+
+def addcmul(input: Tensor, tensor1, tensor2, *, value=1) -> Tensor:
+    """``input + value * tensor1 * tensor2`` (an optimizer staple)."""
+    return add(input, mul(tensor1, tensor2), alpha=value)
+
+
+def addcdiv(input: Tensor, tensor1, tensor2, *, value=1) -> Tensor:
+    """``input + value * tensor1 / tensor2``; integer operands are refused, as in PyTorch."""
+    t1, t2 = _operand(tensor1), _operand(tensor2)
+    if all(isinstance(t, Tensor) and t._data.dtype.kind in "biu" for t in (t1, t2)):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))"
+            ".to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
+            "float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes."
+        )
+    return add(input, div(t1, t2), alpha=value)
+
+
+__all__ += [
+    "addcdiv",
+    "addcmul",
+    "copysign",
+    "fmax",
+    "fmin",
+    "hypot",
+    "logaddexp",
+    "logaddexp2",
+    "logit",
+    "nan_to_num",
+    "polygamma",
+    "xlogy",
+]

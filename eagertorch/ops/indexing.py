@@ -39,8 +39,10 @@ __all__ = [
     "masked_select",
     "nonzero",
     "put",
+    "repeat_interleave",
     "scatter",
     "scatter_add",
+    "select",
     "take",
     "take_along_dim",
 ]
@@ -974,6 +976,46 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     return IndexSelect.apply(input, dim, index)
 
 
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` along ``dim``, that dim removed (a view)."""
+    shape = input._data.shape
+    d = _wrap_dim(operator.index(dim), len(shape))
+    if not shape:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    i = operator.index(index)
+    if not -shape[d] <= i < shape[d]:
+        raise IndexError(
+            f"select(): index {i} out of range for tensor of size {list(shape)} at dimension {d}"
+        )
+    return Select.apply(input, (slice(None),) * d + (i,))
+
+
+def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, output_size=None):
+    """Each element (or slice along ``dim``) repeated ``repeats`` times (an int, or one count
+    per element); ``repeat_interleave(counts)`` alone repeats ``arange(len(counts))``.
+    A gather through ``index_select``, so gradients sum over the copies."""
+    if repeats is None:
+        counts = input._data
+        xp = array_module(counts)
+        return _make(xp.repeat(xp.arange(counts.shape[0] if counts.ndim else 1), counts))
+    if dim is None:
+        input, d = input.reshape(-1), 0
+    else:
+        d = _wrap_dim(operator.index(dim), input._data.ndim)
+    n = input._data.shape[d] if input._data.ndim else 1
+    xp = array_module(input._data)
+    counts = repeats._data if isinstance(repeats, Tensor) else operator.index(repeats)
+    if isinstance(repeats, Tensor) and counts.ndim == 1 and counts.shape[0] != n:
+        raise RuntimeError(
+            "repeats must have the same size as input along dim, but got "
+            f"repeats.size(0) = {counts.shape[0]} and input.size({d}) = {n}"
+        )
+    if (xp.asarray(counts) < 0).any():
+        raise RuntimeError("repeats can not be negative")
+    index = xp.repeat(xp.arange(n, dtype=np.int64), counts)
+    return IndexSelect.apply(input.reshape(1) if not input._data.ndim else input, d, _make(index))
+
+
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     """A copy of ``input`` with ``alpha * source`` added at ``index`` along ``dim``."""
     idx = index._data
@@ -1185,6 +1227,8 @@ def argwhere(input: Tensor) -> Tensor:
 
 METHOD_NAMES = [
     "gather",
+    "select",
+    "repeat_interleave",
     "scatter",
     "scatter_add",
     "index_select",

@@ -12,18 +12,22 @@ import functools
 import math
 import string
 
+import numpy as np
+
 from .._backend import dtype as _dt
 from .._backend.device import array_module
 from .._backend.dtype import cpp_name, scalar_name
 from .._tensor import Tensor, _make, _wrap_dim, array_from_data
 from ..autograd.function import ArrayFunction
 from .elementwise import mul
+from .indexing import index_select
 
 __all__ = [
     "addmm",
     "addmv",
     "baddbmm",
     "bmm",
+    "cross",
     "dot",
     "einsum",
     "ger",
@@ -34,6 +38,7 @@ __all__ = [
     "mv",
     "outer",
     "tensordot",
+    "trace",
     "vdot",
 ]
 
@@ -758,7 +763,49 @@ def einsum(*args) -> Tensor:
     return Einsum.apply(spec, *operands)
 
 
+def trace(input: Tensor) -> Tensor:
+    """Sum of the main diagonal of a matrix (integers sum in int64, as in PyTorch)."""
+    if input._data.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input._data.ndim}")
+    d = input.diagonal()
+    return d.sum()
+
+
+def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
+    """The 3-vector cross product along ``dim`` (broadcasting); ``dim=None`` takes the first
+    dim of size 3, as PyTorch (which warns that this default is deprecated)."""
+    a, b = input, other
+    if a._data.dtype != b._data.dtype:
+        common = _dt.result_type(a._data, b._data)
+        a, b = a.to(common), b.to(common)
+    try:
+        shape = np.broadcast_shapes(a._data.shape, b._data.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"linalg.cross: shapes {list(a._data.shape)} and {list(b._data.shape)} are not "
+            "broadcastable"
+        ) from None
+    a, b = a.expand(shape), b.expand(shape)
+    if dim is None:
+        dim = next((i for i, n in enumerate(shape) if n == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    d = _wrap_dim(dim, len(shape))
+    if shape[d] != 3:
+        raise RuntimeError(
+            f"linalg.cross: inputs dimension {d} must have length 3. Got "
+            f"{input._data.shape[d]} and {other._data.shape[d]}"
+        )
+    # (a x b)_i = a_{i+1} b_{i+2} - a_{i+2} b_{i+1}: two cyclic shifts of each operand.
+    xp = array_module(a._data)
+    nxt, prv = _make(xp.asarray([1, 2, 0])), _make(xp.asarray([2, 0, 1]))
+    a1, a2 = index_select(a, d, nxt), index_select(a, d, prv)
+    return a1 * index_select(b, d, prv) - a2 * index_select(b, d, nxt)
+
+
 METHOD_NAMES = [
+    "trace",
+    "cross",
     "matmul",
     "mm",
     "mv",

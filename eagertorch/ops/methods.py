@@ -7,7 +7,18 @@ The core ``Tensor`` class holds no math; importing this module gives it ``__add_
 from __future__ import annotations
 
 from .._tensor import Tensor
-from . import conversion, creation, device, elementwise, indexing, inplace, linalg, reduction, shape
+from . import (
+    conversion,
+    creation,
+    device,
+    elementwise,
+    indexing,
+    inplace,
+    linalg,
+    reduction,
+    shape,
+    sorting,
+)
 from .elementwise import UNARY
 from .inplace import RANDOM_INPLACE, apply_inplace_view, inplace_method
 
@@ -107,6 +118,21 @@ METHODS = {
     "arccos": UNARY["acos"],
     "arctan": UNARY["atan"],
     "fix": UNARY["trunc"],
+    "arcsinh": UNARY["asinh"],
+    "arccosh": UNARY["acosh"],
+    "arctanh": UNARY["atanh"],
+    "polygamma": e._polygamma_method,
+    "logit": e.logit,
+    "xlogy": e.xlogy,
+    "hypot": e.hypot,
+    "logaddexp": e.logaddexp,
+    "logaddexp2": e.logaddexp2,
+    "copysign": e.copysign,
+    "fmax": e.fmax,
+    "fmin": e.fmin,
+    "nan_to_num": e.nan_to_num,
+    "addcmul": e.addcmul,
+    "addcdiv": e.addcdiv,
     "eq": e.eq,
     "ne": e.ne,
     "lt": e.lt,
@@ -144,6 +170,8 @@ METHODS = {
     **{name: getattr(s, name) for name in s.METHOD_NAMES},
     # indexing
     **{name: getattr(ix, name) for name in ix.METHOD_NAMES},
+    # sorting and counting
+    **{name: getattr(sorting, name) for name in sorting.METHOD_NAMES},
     # conversion and devices
     "to": conversion.to,
     "type": conversion.type_,
@@ -194,6 +222,17 @@ _INPLACE_OF = [
     "arccos",
     "arctan",
     "fix",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "polygamma",
+    "logit",
+    "xlogy",
+    "hypot",
+    "copysign",
+    "nan_to_num",
+    "addcmul",
+    "addcdiv",
     "eq",
     "ne",
     "lt",

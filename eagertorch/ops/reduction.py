@@ -23,6 +23,7 @@ from ..autograd.diagnostics import integer_result
 from ..autograd.function import ArrayFunction, run_in_device
 from ..autograd.grad_mode import state as _grad_state
 from .elementwise import maximum, minimum, where
+from .indexing import Gather
 
 __all__ = [
     "all",
@@ -33,14 +34,18 @@ __all__ = [
     "argmax",
     "argmin",
     "count_nonzero",
+    "cummax",
+    "cummin",
     "cumprod",
     "cumsum",
     "log_softmax",
+    "logcumsumexp",
     "logsumexp",
     "max",
     "mean",
     "median",
     "min",
+    "nanmean",
     "nansum",
     "norm",
     "prod",
@@ -175,6 +180,8 @@ RETURN_TYPES = {
     "min": _return_type("min", ("values", "indices")),
     "median": _return_type("median", ("values", "indices")),
     "aminmax": _return_type("aminmax", ("min", "max")),
+    "cummax": _return_type("cummax", ("values", "indices")),
+    "cummin": _return_type("cummin", ("values", "indices")),
 }
 _MaxResult = RETURN_TYPES["max"]
 _MinResult = RETURN_TYPES["min"]
@@ -981,7 +988,93 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
     return _make(xp.asarray(xp.count_nonzero(x, axis=_dims(dim, x.ndim)), dtype=np.int64))
 
 
+# ----- cummax / cummin, logcumsumexp, nanmean -----------------------------------------------
+def _cum_extremum(name: str, ufunc: str, input: Tensor, dim: int):
+    """Running max/min with the index of its latest occurrence (ties and NaN move it on,
+    as PyTorch); the values are gathered there, so gradients reach those elements."""
+    x = input._data
+    d = _one_dim(dim, x.ndim, name)
+    xp = array_module(x)
+    if x.ndim == 0:
+        idx = xp.zeros((), np.int64)
+    else:
+        running = getattr(xp, ufunc).accumulate(x, axis=d)
+        latest = x == running
+        if x.dtype.kind == "f":
+            latest |= xp.isnan(x)
+        pos = xp.arange(x.shape[d], dtype=np.int64).reshape((-1,) + (1,) * (x.ndim - d - 1))
+        idx = xp.maximum.accumulate(xp.where(latest, pos, 0), axis=d)
+    values = Gather.apply(input, d, _make(idx))
+    return RETURN_TYPES[name](values, integer_result(_make(idx), name, 1, input))
+
+
+def cummax(input: Tensor, dim: int):
+    """``(values, indices)`` of the running maximum along ``dim``."""
+    return _cum_extremum("cummax", "maximum", input, dim)
+
+
+def cummin(input: Tensor, dim: int):
+    """``(values, indices)`` of the running minimum along ``dim``."""
+    return _cum_extremum("cummin", "minimum", input, dim)
+
+
+class Logcumsumexp(ArrayFunction):
+    """``log(cumsum(exp(x)))`` by numpy's ``logaddexp.accumulate`` (no overflow)."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        y = array_module(x).logaddexp.accumulate(x, axis=dim)
+        ctx.save_for_backward(x, y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        # dx_j = sum_{i >= j} g_i exp(x_j - y_i); x_j <= y_i there, so no term overflows. The
+        # (i, j) pairs cost n^2 memory along dim, the price of a plain differentiable form.
+        x, y = ctx.saved_tensors
+        d = ctx.dim
+        n = x._data.shape[d]
+        xp = array_module(x._data)
+        trailing = (1,) * (x._data.ndim - d - 1)
+        ar = xp.arange(n)
+        lower = _make((ar[:, None] >= ar[None, :]).reshape((n, n, *trailing)))
+        exponent = where(lower, x.unsqueeze(d) - y.unsqueeze(d + 1), -_INF)
+        return (g.unsqueeze(d + 1) * exponent.exp()).sum(d), None
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    """``log(cumsum(exp(input)))`` along ``dim``, computed stably."""
+    x = input._data
+    if x.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"logcumsumexp_out_cpu\" not implemented for '{scalar_name(x.dtype)}'"
+        )
+    d = _one_dim(dim, x.ndim, "logcumsumexp")
+    if x.ndim == 0:
+        return Logcumsumexp.apply(input.reshape(1), 0).reshape(())
+    return Logcumsumexp.apply(input, d)
+
+
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Mean of the non-NaN elements (NaN where there are none)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(
+            "nanmean(): expected input to have floating point or complex dtype but got "
+            f"{scalar_name(input._data.dtype)}"
+        )
+    present = ~input.isnan()
+    total = where(present, input, 0.0).sum(dim, keepdim=keepdim)
+    return total / present.sum(dim, keepdim=keepdim)
+
+
 METHOD_NAMES = [
+    "cummax",
+    "cummin",
+    "logcumsumexp",
+    "nanmean",
     "sum",
     "mean",
     "prod",

@@ -9,6 +9,7 @@ whose own gradient is the view again.
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 
@@ -33,12 +34,16 @@ __all__ = [
     "concat",
     "concatenate",
     "diag",
+    "diag_embed",
     "diagonal",
+    "diff",
+    "dsplit",
     "dstack",
     "flatten",
     "flip",
     "fliplr",
     "flipud",
+    "hsplit",
     "hstack",
     "meshgrid",
     "moveaxis",
@@ -48,12 +53,14 @@ __all__ = [
     "ravel",
     "reshape",
     "roll",
+    "rot90",
     "split",
     "squeeze",
     "stack",
     "swapaxes",
     "swapdims",
     "t",
+    "tensor_split",
     "tile",
     "transpose",
     "tril",
@@ -61,6 +68,7 @@ __all__ = [
     "unbind",
     "unflatten",
     "unsqueeze",
+    "vsplit",
     "vstack",
 ]
 
@@ -1213,7 +1221,124 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
     return ConstantPadNd.apply(input, pad, 0 if value is None else value)
 
 
+# ----- tensor_split, hsplit/vsplit/dsplit, rot90, diag_embed, diff ------------------------
+def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
+    """Views along ``dim``: ``n`` near-equal sections (the first ``size % n`` one longer), or
+    the pieces between the listed indices (clamped to the size, so pieces may be empty)."""
+    shape = input._data.shape
+    d = _wrap_dim_of_tensor(dim, len(shape))
+    size = shape[d]
+    cut = indices_or_sections
+    if isinstance(cut, Tensor):
+        cut = cut.tolist()
+    if isinstance(cut, (list, tuple)):
+        bounds = [0, *(int(i) for i in cut), size]
+        starts = [min(max(b, 0), size) for b in bounds[:-1]]
+        stops = [min(max(b, lo), size) for b, lo in zip(bounds[1:], starts)]
+    else:
+        n = int(cut)
+        if n <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {n}")
+        q, r = divmod(size, n)
+        stops = list(itertools.accumulate(q + (i < r) for i in range(n)))
+        starts = [0, *stops[:-1]]
+    return tuple(narrow(input, d, a, b - a) for a, b in zip(starts, stops))
+
+
+def _directional_split(name: str, input: Tensor, cut, dim: int, min_dims: int) -> tuple:
+    ndim = input._data.ndim
+    if ndim < min_dims:
+        raise RuntimeError(
+            f"torch.{name} requires a tensor with at least {min_dims} dimension, but got a "
+            f"tensor with {ndim} dimensions!"
+        )
+    if not isinstance(cut, (list, tuple, Tensor)):
+        size = input._data.shape[dim]
+        if cut == 0 or size % cut:
+            raise RuntimeError(
+                f"torch.{name} attempted to split along dimension {dim}, but the size of the "
+                f"dimension {size} is not divisible by the split_size {cut}!"
+            )
+    return tensor_split(input, cut, dim)
+
+
+def hsplit(input: Tensor, indices_or_sections) -> tuple:
+    """``tensor_split`` along dim 1 (dim 0 for 1-d); sections must divide evenly."""
+    dim = 1 if input._data.ndim > 1 else 0
+    return _directional_split("hsplit", input, indices_or_sections, dim, 1)
+
+
+def vsplit(input: Tensor, indices_or_sections) -> tuple:
+    """``tensor_split`` along dim 0 of a tensor of at least 2 dims."""
+    return _directional_split("vsplit", input, indices_or_sections, 0, 2)
+
+
+def dsplit(input: Tensor, indices_or_sections) -> tuple:
+    """``tensor_split`` along dim 2 of a tensor of at least 3 dims."""
+    return _directional_split("dsplit", input, indices_or_sections, 2, 3)
+
+
+def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
+    """Rotate by 90 degrees ``k`` times in the plane ``dims``, from the first towards the
+    second axis (flips and a transpose, as PyTorch composes it)."""
+    ndim = input._data.ndim
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {ndim}")
+    d0, d1 = (_wrap_dim(d, ndim) for d in dims)
+    if d0 == d1:
+        raise RuntimeError(
+            f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}"
+        )
+    k %= 4
+    if k == 1:
+        return flip(input, d1).transpose(d0, d1)
+    if k == 2:
+        return flip(input, d0, d1)
+    if k == 3:
+        return flip(input, d0).transpose(d0, d1)
+    return input.clone()
+
+
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Matrices (in dims ``dim1``, ``dim2`` of a result with one more dim) whose
+    ``offset``-th diagonal is the last dim of ``input``; zeros elsewhere."""
+    shape = input._data.shape
+    ndim = len(shape) + 1
+    d1, d2 = _wrap_dim(dim1, ndim), _wrap_dim(dim2, ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    n = (shape[-1] if shape else 1) + abs(offset)
+    rest = iter(shape[:-1])
+    out = tuple(n if i in (d1, d2) else next(rest) for i in range(ndim))
+    return ViewScatter.apply(input, out, Diagonal, offset, d1, d2)
+
+
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+    """The ``n``-th forward difference along ``dim``, after ``prepend``/``append`` are
+    concatenated there."""
+    if input._data.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    d = _wrap_dim(dim, input._data.ndim)
+    parts = [p for p in (prepend, input, append) if p is not None]
+    x = cat(parts, d) if len(parts) > 1 else input.clone()
+    for _ in range(n):
+        size = x._data.shape[d]
+        if size == 0:
+            break
+        x = narrow(x, d, 1, size - 1) - narrow(x, d, 0, size - 1)
+    return x
+
+
 METHOD_NAMES = [
+    "diag_embed",
+    "diff",
+    "dsplit",
+    "hsplit",
+    "rot90",
+    "tensor_split",
+    "vsplit",
     "reshape",
     "view",
     "view_as",

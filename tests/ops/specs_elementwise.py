@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 import eagertorch as torch
@@ -26,6 +28,39 @@ def _unary(name, ref, low=-3.0, high=3.0, valid=None, gradgrad=True, **kw):
     return OpSpec(
         name, getattr(torch, name), ref, 1, low=low, high=high, valid=valid, gradgrad=gradgrad, **kw
     )
+
+
+def _vectorized(fn):
+    return lambda x: np.vectorize(fn, otypes=[float])(x)
+
+
+def _away_from_integers(x):
+    return bool(np.all(np.abs(x - np.round(x)) > 0.05))
+
+
+def _erfinv_ref(y):
+    """Bisection on math.erf: slow but independent of the implementation under test."""
+    lo, hi = np.full_like(y, -4.0), np.full_like(y, 4.0)
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        below = _vectorized(math.erf)(mid) < y
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return (lo + hi) / 2
+
+
+def _digamma_ref(x):
+    """Central difference of math.lgamma (good to ~1e-9, enough for the op table)."""
+    h = 1e-5
+    f = _vectorized(math.lgamma)
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def _trigamma_derivative_ref(x):
+    """psi''(x) = -2 sum 1 / (x + k)^3, summed to 2e5 terms plus the integral tail."""
+    k = np.arange(200000.0)
+    x = np.asarray(x, float)
+    s = np.sum(1.0 / (x[..., None] + k) ** 3, axis=-1)
+    return -2 * (s + 0.5 / (x + k.size) ** 2)
 
 
 def _sigmoid(x):
@@ -158,4 +193,35 @@ SPECS = [
         "frac", lambda x: x - np.trunc(x), valid=lambda x: np.all(np.abs(x - np.round(x)) > 0.05)
     ),
     _unary("round", np.round, valid=lambda x: np.all(np.abs(x - np.floor(x) - 0.5) > 0.05)),
+    _unary("asinh", np.arcsinh),
+    _unary("acosh", np.arccosh, low=1.1, high=5.0),
+    _unary("atanh", np.arctanh, low=-0.9, high=0.9),
+    _unary("sinc", np.sinc),
+    _unary("deg2rad", np.deg2rad),
+    _unary("rad2deg", np.rad2deg),
+    _unary("erf", _vectorized(math.erf)),
+    _unary("erfc", _vectorized(math.erfc)),
+    _unary("erfinv", _erfinv_ref, low=-0.9, high=0.9),
+    _unary("lgamma", _vectorized(math.lgamma), low=0.1, high=6.0),
+    OpSpec("lgamma_negative", torch.lgamma, _vectorized(math.lgamma), valid=_away_from_integers),
+    _unary("digamma", _digamma_ref, low=0.2, high=6.0),
+    OpSpec("digamma_negative", torch.digamma, _digamma_ref, valid=_away_from_integers),
+    OpSpec("polygamma", lambda x: torch.polygamma(2, x), _trigamma_derivative_ref, low=0.3),
+    OpSpec("logit", torch.logit, lambda p: np.log(p / (1 - p)), low=0.05, high=0.95),
+    OpSpec(
+        "logit_eps",
+        lambda p: p.logit(eps=0.1),
+        lambda p: np.log(np.clip(p, 0.1, 0.9) / (1 - np.clip(p, 0.1, 0.9))),
+        low=0.0,
+        high=1.0,
+        valid=_away_from([0.1, 0.9]),
+    ),
+    OpSpec("xlogy", torch.xlogy, lambda a, b: a * np.log(b), 2, low=0.1, high=3.0),
+    OpSpec("hypot", torch.hypot, np.hypot, 2, valid=lambda a, b: np.all(np.hypot(a, b) > 0.1)),
+    OpSpec("logaddexp", torch.logaddexp, np.logaddexp, 2),
+    OpSpec("logaddexp2", torch.logaddexp2, np.logaddexp2, 2),
+    OpSpec("copysign", torch.copysign, np.copysign, 2, valid=_away_from([0.0])),
+    OpSpec("fmax", torch.fmax, np.fmax, 2, valid=_distinct),
+    OpSpec("fmin", torch.fmin, np.fmin, 2, valid=_distinct),
+    OpSpec("nan_to_num", torch.nan_to_num, np.nan_to_num),
 ]
