@@ -28,7 +28,7 @@ from .._backend.dtype import cpp_name, scalar_name
 from .._tensor import Tensor
 from ..autograd.function import ArrayFunction
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "fold", "unfold"]
 
 
 class _Geometry:
@@ -661,3 +661,188 @@ def conv_transpose2d(
         "conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups,
         dilation,
     )  # fmt: skip
+
+
+# ----- unfold (im2col) and fold (col2im) -------------------------------------------------
+# The same window geometry with no weight: unfold is ``_im2col`` and fold ``_col2im``. They
+# are adjoint linear maps, so each one's backward is the other (gradients of every order).
+class Im2Col(ArrayFunction):
+    """(N, C, H, W) -> (N, C*kh*kw, L): the sliding blocks of the (zero-padded) input."""
+
+    @staticmethod
+    def forward(ctx, x, g):
+        ctx.g = g
+        cols = _im2col(x, g)
+        if g.pointwise and x.flags.c_contiguous:  # then _im2col returns x: do not alias it
+            cols = array_module(cols).array(cols)
+        return cols.reshape(g.y_shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return Col2Im.apply(gy, ctx.g), None
+
+
+class Col2Im(ArrayFunction):
+    """(N, C*kh*kw, L) -> (N, C, H, W): blocks summed back onto the image (overlaps add)."""
+
+    @staticmethod
+    def forward(ctx, y, g):
+        ctx.g = g
+        xp = array_module(y)
+        # _col2im changes its argument (the flat layout) or returns it (pointwise): a copy.
+        cols, _ = _scratch(g, "fold", xp, (g.N, 1, g.K, g.L), y.dtype)
+        xp.copyto(cols, y.reshape(cols.shape))
+        return _col2im(cols, g).reshape(g.x_shape)
+
+    @staticmethod
+    def backward(ctx, gx):
+        return Im2Col.apply(gx, ctx.g), None
+
+
+def _fold_pairs(fn: str, args: tuple) -> tuple:
+    """``(name, position, value)`` triples as pairs of ints, with PyTorch's errors."""
+    pairs = []
+    for name, position, value in args:
+        values = tuple(value) if isinstance(value, (list, tuple)) else (value, value)
+        if len(values) != 2:
+            raise RuntimeError(f"It is expected {name} equals to 2, but got size {len(values)}")
+        for i, v in enumerate(values):
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise TypeError(
+                    f"{fn}(): argument '{name}' (position {position}) must be tuple of ints, but "
+                    f"found element of type {type(v).__name__} at pos {i}"
+                )
+        pairs.append(values)
+    return tuple(pairs)
+
+
+def _check_windows(kernel, dilation, padding, stride) -> None:
+    for what, (h, w), ok, names in (
+        ("kernel size should be greater than zero", kernel, min(kernel) > 0, "kernel"),
+        ("dilation should be greater than zero", dilation, min(dilation) > 0, "dilation"),
+        ("padding should be non-negative", padding, min(padding) >= 0, "pad"),
+        ("stride should be greater than zero", stride, min(stride) > 0, "stride"),
+    ):
+        if not ok:
+            raise RuntimeError(f"{what}, but got {names}_height: {h} {names}_width: {w}")
+
+
+def _blocks(size, kernel, dilation, padding, stride) -> tuple:
+    """The number of sliding blocks per spatial dim (floor division, as PyTorch's div_rtn)."""
+    return tuple(
+        (n + 2 * p - d * (k - 1) - 1) // s + 1
+        for n, k, d, p, s in zip(size, kernel, dilation, padding, stride)
+    )
+
+
+def _window_geometry(image_shape, cols_shape, kernel, dilation, padding, stride) -> _Geometry:
+    """The geometry of a one-group convolution of ``image_shape`` with no weight."""
+    batched = len(image_shape) == 4
+    N, C, H, W = image_shape if batched else (1, *image_shape)
+    return _Geometry(
+        image_shape,
+        (1, C, *kernel),
+        cols_shape,
+        (N, C, H, W),
+        kernel,
+        stride,
+        dilation,
+        tuple((p, p) for p in padding),
+        1,
+    )
+
+
+def _check_floating(fn: str, x) -> None:
+    if x.dtype.kind not in "fc":
+        raise NotImplementedError(f"\"{fn}_out_cpu\" not implemented for '{scalar_name(x.dtype)}'")
+
+
+def _unfold_geometry(shape, kernel, dilation, padding, stride) -> _Geometry:
+    _check_windows(kernel, dilation, padding, stride)
+    nd = len(shape)
+    for d in (1, 2):  # PyTorch reads these sizes before it checks the number of dims
+        if nd == 0:
+            raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
+        if d >= nd:
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got "
+                f"{d})"
+            )
+    if not ((nd == 3 and all(shape)) or (nd == 4 and all(shape[1:]))):
+        raise RuntimeError(
+            "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+            f"dimensions for input, but got: {list(shape)}"
+        )
+    size = shape[-2:]
+    blocks = _blocks(size, kernel, dilation, padding, stride)
+    if min(blocks) < 1:
+        raise RuntimeError(
+            f"Given input with spatial size {size}, kernel_size={kernel}, dilation={dilation}, "
+            f"padding={padding}, calculated shape of the array of sliding blocks as {blocks}, "
+            "but its components must be at least one."
+        )
+    cols = (*shape[:-3], shape[-3] * kernel[0] * kernel[1], blocks[0] * blocks[1])
+    return _window_geometry(tuple(shape), cols, kernel, dilation, padding, stride)
+
+
+def _fold_geometry(shape, size, kernel, dilation, padding, stride) -> _Geometry:
+    _check_windows(kernel, dilation, padding, stride)
+    nd = len(shape)
+    if not ((nd == 2 and all(shape)) or (nd == 3 and all(shape[1:]))):
+        raise RuntimeError(
+            "Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and "
+            f"non-zero dimensions for input, but got: {list(shape)}"
+        )
+    planes, length = shape[-2:]
+    if planes % (kernel[0] * kernel[1]):
+        raise RuntimeError(
+            "Expected size of input's dimension 1 to be divisible by the product of "
+            f"kernel_size, but got input.size(1)={planes} and kernel_size={kernel}."
+        )
+    blocks = _blocks(size, kernel, dilation, padding, stride)
+    given = (
+        f"Given output_size={size}, kernel_size={kernel}, dilation={dilation}, "
+        f"padding={padding}, stride={stride}, "
+    )
+    if length != blocks[0] * blocks[1]:
+        raise RuntimeError(
+            f"{given}expected size of input's dimension 2 to match the calculated number of "
+            f"sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got "
+            f"input.size(2)={length}."
+        )
+    if min(blocks) < 1:
+        raise RuntimeError(
+            f"{given}calculated shape of the array of sliding blocks as {blocks}, which is too "
+            "small (non-positive)"
+        )
+    image = (*shape[:-2], planes // (kernel[0] * kernel[1]), *size)
+    return _window_geometry(image, tuple(shape), kernel, dilation, padding, stride)
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """im2col: the sliding ``kernel_size`` blocks of ``input`` (N, C, H, W) or (C, H, W) as
+    the columns of (N, C*kh*kw, L), L the number of blocks."""
+    x = input._data
+    # Checked before the cache: a float 2.0 would find the geometry cached for 2.
+    args = _fold_pairs(
+        "im2col",
+        (("kernel_size", 2, kernel_size), ("dilation", 3, dilation), ("padding", 4, padding),
+         ("stride", 5, stride)),
+    )  # fmt: skip
+    g = _cached(("unfold", x.shape, *args), _unfold_geometry, x.shape, *args)
+    _check_floating("im2col", x)
+    return Im2Col.apply(input, g)
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """col2im, the adjoint of ``unfold``: blocks (N, C*kh*kw, L) or (C*kh*kw, L) summed into
+    an (N, C, *output_size) image; overlapping entries add up."""
+    x = input._data
+    args = _fold_pairs(
+        "col2im",
+        (("output_size", 2, output_size), ("kernel_size", 3, kernel_size),
+         ("dilation", 4, dilation), ("padding", 5, padding), ("stride", 6, stride)),
+    )  # fmt: skip
+    g = _cached(("fold", x.shape, *args), _fold_geometry, x.shape, *args)
+    _check_floating("col2im", x)
+    return Col2Im.apply(input, g)

@@ -11,7 +11,7 @@ import itertools
 import numpy as np
 from hypothesis import strategies as st
 
-from eagertorch.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from eagertorch.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold
 from tests.ops.op_db import OpSpec
 
 
@@ -184,7 +184,121 @@ def _transpose_kwargs(shapes):
     return draw()
 
 
+# ----- unfold / fold: references that visit one block at a time --------------------------
+def _block_args(kernel_size, dilation, padding, stride):
+    return [_tuple(v, 2) for v in (kernel_size, dilation, padding, stride)]
+
+
+def unfold_reference(x, kernel_size, dilation=1, padding=0, stride=1):
+    """Block (i, j) of the zero-padded input is column i * blocks_w + j."""
+    unbatched = x.ndim == 3
+    x = x[None] if unbatched else x
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = _block_args(kernel_size, dilation, padding, stride)
+    n, c = x.shape[:2]
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    bh = (xp.shape[2] - dh * (kh - 1) - 1) // sh + 1
+    bw = (xp.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((n, c * kh * kw, bh * bw))
+    for i, j in itertools.product(range(bh), range(bw)):
+        block = xp[:, :, i * sh : i * sh + dh * kh : dh, j * sw : j * sw + dw * kw : dw]
+        out[:, :, i * bw + j] = block.reshape(n, c * kh * kw)
+    return out[0] if unbatched else out
+
+
+def fold_reference(y, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Column i * blocks_w + j added back onto block (i, j), then the padding cropped."""
+    unbatched = y.ndim == 2
+    y = y[None] if unbatched else y
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = _block_args(kernel_size, dilation, padding, stride)
+    (h, w), (n, k, length) = output_size, y.shape
+    out = np.zeros((n, k // (kh * kw), h + 2 * ph, w + 2 * pw))
+    bw = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    for b in range(length):
+        i, j = divmod(b, bw)
+        where = (Ellipsis, slice(i * sh, i * sh + dh * kh, dh), slice(j * sw, j * sw + dw * kw, dw))
+        out[where] += y[:, :, b].reshape(n, k // (kh * kw), kh, kw)
+    out = out[:, :, ph : ph + h, pw : pw + w]
+    return out[0] if unbatched else out
+
+
+@st.composite
+def _image_shape(draw):
+    batch = draw(st.sampled_from([(), (0,), (1,), (2,)]))
+    return ((*batch, draw(st.integers(1, 2)), draw(st.integers(1, 4)), draw(st.integers(1, 4))),)
+
+
+def _unfold_kwargs(shapes):
+    """Blocks that fit: the dilated kernel is at most the padded size."""
+
+    @st.composite
+    def draw(draw):
+        kernel, dilation, padding, stride = [], [], [], []
+        for n in shapes[0][-2:]:
+            p = draw(st.integers(0, 1))
+            k = draw(st.integers(1, min(3, n + 2 * p)))
+            d = draw(st.integers(1, 2 if k == 1 else max(1, min(2, (n + 2 * p - 1) // (k - 1)))))
+            kernel.append(k)
+            dilation.append(d)
+            padding.append(p)
+            stride.append(draw(st.integers(1, 3)))
+        return {"kernel_size": tuple(kernel), "dilation": tuple(dilation),
+                "padding": tuple(padding), "stride": tuple(stride)}  # fmt: skip
+
+    return draw()
+
+
+@st.composite
+def _columns_shape(draw):
+    batch = draw(st.sampled_from([(), (0,), (1,), (2,)]))
+    return ((*batch, draw(st.integers(1, 8)), draw(st.integers(1, 6))),)
+
+
+def _divisors(n: int, most: int) -> list:
+    return [d for d in range(1, most + 1) if n % d == 0]
+
+
+def _fold_kwargs(shapes):
+    """A kernel whose size divides the rows, blocks (bh, bw) with bh * bw = the columns, and
+    per dim an output size that makes exactly that many blocks."""
+    k_all, length = shapes[0][-2:]
+
+    @st.composite
+    def draw(draw):
+        kh = draw(st.sampled_from(_divisors(k_all, 3)))
+        kw = draw(st.sampled_from(_divisors(k_all // kh, 3)))
+        bh = draw(st.sampled_from(_divisors(length, length)))
+        size, dilation, padding, stride = [], [], [], []
+        for k, b in ((kh, bh), (kw, length // bh)):
+            s, d, p = draw(st.integers(1, 3)), draw(st.integers(1, 2)), draw(st.integers(0, 1))
+            out = (b - 1) * s + d * (k - 1) + 1 + draw(st.integers(0, s - 1))
+            p = p if out - 2 * p >= 1 else 0
+            size.append(out - 2 * p)
+            dilation.append(d)
+            padding.append(p)
+            stride.append(s)
+        return {"output_size": tuple(size), "kernel_size": (kh, kw), "dilation": tuple(dilation),
+                "padding": tuple(padding), "stride": tuple(stride)}  # fmt: skip
+
+    return draw()
+
+
 SPECS = [
+    OpSpec(
+        "functional_unfold",
+        unfold,
+        unfold_reference,
+        1,
+        shapes=lambda: _image_shape(),
+        kwargs=_unfold_kwargs,
+    ),
+    OpSpec(
+        "functional_fold",
+        fold,
+        fold_reference,
+        1,
+        shapes=lambda: _columns_shape(),
+        kwargs=_fold_kwargs,
+    ),
     OpSpec(
         "conv2d",
         conv2d,

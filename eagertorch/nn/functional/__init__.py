@@ -6,6 +6,7 @@ the star imports come after the family imports, which they shadow where names co
 
 from . import activation as _activation
 from . import conv as _conv
+from . import distance as _distance
 from . import dropout as _dropout
 from . import linear as _linear
 from . import loss as _loss
@@ -15,6 +16,7 @@ from . import sparse as _sparse
 from . import vision as _vision
 from .activation import *
 from .conv import *
+from .distance import *
 from .dropout import *
 from .linear import *
 from .loss import *
@@ -28,6 +30,7 @@ __all__ = [
     for family in (
         _activation,
         _conv,
+        _distance,
         _dropout,
         _linear,
         _loss,

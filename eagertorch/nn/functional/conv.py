@@ -1,5 +1,8 @@
-"""nn.functional: convolutions (the ops and their gradients live in ``eagertorch.ops.conv``)."""
+"""nn.functional: convolutions and im2col/col2im (``unfold``/``fold``).
 
-from ...ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+The ops and their gradients live in ``eagertorch.ops.conv``.
+"""
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+from ...ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold
+
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "fold", "unfold"]

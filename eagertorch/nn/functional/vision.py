@@ -1,4 +1,5 @@
-"""nn.functional: resampling and padding of images (``interpolate``, ``upsample``, ``pad``).
+"""nn.functional: resampling, padding and shuffling of images (``interpolate``, ``pad``,
+``pixel_shuffle``, ``channel_shuffle``...).
 
 Every mode is separable: one sparse linear map per spatial axis (``ops.pooling.AxisMap``),
 applied as a take plus a segment sum, so its backward (the transposed maps) costs the same.
@@ -18,7 +19,16 @@ from ...ops import pooling as _ops
 from ...ops.shape import pad as _constant_pad
 from . import pooling as _pooling
 
-__all__ = ["interpolate", "pad", "upsample", "upsample_bilinear", "upsample_nearest"]
+__all__ = [
+    "channel_shuffle",
+    "interpolate",
+    "pad",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "upsample",
+    "upsample_bilinear",
+    "upsample_nearest",
+]
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact"
 _NEEDS = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
@@ -214,6 +224,11 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
     nd = len(pad) // 2
+    if nd > input.ndim:
+        raise RuntimeError(
+            "Padding length should be less than or equal to two times the input dimension but "
+            f"got padding length {len(pad)} and input of dimension {input.ndim}"
+        )
     if nd not in (1, 2, 3) or input.ndim not in (nd + 1, nd + 2):
         raise NotImplementedError(
             f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n"
@@ -224,26 +239,95 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         )
     shape = tuple(input.shape)
     maps = []
-    for i in range(nd):
+    for i in reversed(range(nd)):  # the last dim first: PyTorch reports the first bad one so
         d = input.ndim - nd + i
         lo, hi = pad[2 * (nd - 1 - i)], pad[2 * (nd - 1 - i) + 1]
         n = shape[d]
         if mode == "reflect" and (lo >= n or hi >= n):
             raise RuntimeError(
-                "Argument #4: Padding size should be less than the corresponding input "
-                f"dimension, but got: padding ({lo}, {hi}) at dimension {d} of input "
-                f"{list(shape)}"
+                f"Argument #{4 + 2 * (nd - 1 - i)}: Padding size should be less than the "
+                f"corresponding input dimension, but got: padding ({lo}, {hi}) at dimension {d} "
+                f"of input {list(shape)}"
             )
         if mode == "circular" and (lo > n or hi > n):
-            raise RuntimeError(
-                "Padding value causes wrapping around more than once. Circular padding only "
-                f"supports padding values up to the size of the dimension, got padding ({lo}, "
-                f"{hi}) at dimension {d} of input {list(shape)}"
-            )
+            raise RuntimeError("Padding value causes wrapping around more than once.")
         if n == 0 or n + lo + hi < 0:
             raise RuntimeError(
                 f"input tensor must have non-empty spatial dimensions and a non-negative padded "
                 f"size, but got dimension {d} of size {n} with padding ({lo}, {hi})"
             )
         maps.append(_ops.pad_map(n, lo, hi, mode))
-    return _ops.PadIndexed.apply(input, tuple(maps))
+    return _ops.PadIndexed.apply(input, tuple(reversed(maps)))
+
+
+def _check_int(fn: str, name: str, value) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(
+            f"{fn}(): argument '{name}' (position 2) must be int, not {type(value).__name__}"
+        )
+
+
+def _check_factor(fn: str, name: str, input: Tensor, factor) -> None:
+    _check_int(fn, name, factor)
+    if input.ndim < 3:
+        raise RuntimeError(
+            f"{fn} expects input to have at least 3 dimensions, but got input with {input.ndim} "
+            "dimension(s)"
+        )
+    if factor <= 0:
+        raise RuntimeError(f"{fn} expects a positive {name}, but got {factor}")
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C*r*r, H, W) -> (*, C, H*r, W*r): sub-pixel convolution's rearrangement, each
+    group of r*r channels becoming an r x r block of pixels."""
+    _check_factor("pixel_shuffle", "upscale_factor", input, upscale_factor)
+    r = upscale_factor
+    *batch, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError(
+            "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
+            f"of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}"
+        )
+    n = len(batch)
+    x = input.reshape(*batch, c // (r * r), r, r, h, w)
+    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return x.reshape(*batch, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H*r, W*r) -> (*, C*r*r, H, W): the inverse of ``pixel_shuffle``."""
+    _check_factor("pixel_unshuffle", "downscale_factor", input, downscale_factor)
+    r = downscale_factor
+    *batch, c, h, w = input.shape
+    for what, size, d in (("height", h, -2), ("width", w, -1)):
+        if size % r:
+            raise RuntimeError(
+                f"pixel_unshuffle expects {what} to be divisible by downscale_factor, but "
+                f"input.size({d})={size} is not divisible by {r}"
+            )
+    n = len(batch)
+    x = input.reshape(*batch, c, h // r, r, w // r, r)
+    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return x.reshape(*batch, c * r * r, h // r, w // r)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """(N, C, *) with C = g*k: channel ``i*k + j`` moves to ``j*g + i`` (ShuffleNet), so the
+    next grouped convolution sees channels from every group."""
+    _check_int("channel_shuffle", "groups", groups)
+    if input.ndim <= 2:
+        raise RuntimeError(
+            f"channel_shuffle expects input with > 2 dims, but got input with sizes "
+            f"{list(input.shape)}"
+        )
+    if groups <= 0:
+        raise RuntimeError(
+            f"Number of groups to divide channels in must be positive. Value of groups:{groups}"
+        )
+    n, c, *rest = input.shape
+    if c % groups:
+        raise RuntimeError(
+            f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups."
+        )
+    return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(input.shape)

@@ -3,28 +3,38 @@
 from . import (
     activation,
     batchnorm,
+    channelshuffle,
     container,
     conv,
+    distance,
     dropout,
     flatten,
+    fold,
     linear,
     loss,
     module,
     normalization,
+    padding,
+    pixelshuffle,
     pooling,
     sparse,
     upsampling,
 )
 from .activation import *
 from .batchnorm import *
+from .channelshuffle import *
 from .container import *
 from .conv import *
+from .distance import *
 from .dropout import *
 from .flatten import *
+from .fold import *
 from .linear import *
 from .loss import *
 from .module import *
 from .normalization import *
+from .padding import *
+from .pixelshuffle import *
 from .pooling import *
 from .sparse import *
 from .upsampling import *
@@ -34,14 +44,19 @@ __all__ = [
     for family in (
         activation,
         batchnorm,
+        channelshuffle,
         container,
         conv,
+        distance,
         dropout,
         flatten,
+        fold,
         linear,
         loss,
         module,
         normalization,
+        padding,
+        pixelshuffle,
         pooling,
         sparse,
         upsampling,
