@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .._backend.device import array_module
-from .._tensor import Tensor
+from .._backend.random import numpy_generator
+from .._tensor import Tensor, _make
 from ..autograd.function import ArrayFunction
 from .elementwise import _sigmoid, where
 from .special import _exp_neg_half_square, _normal_cdf
@@ -29,6 +32,7 @@ __all__ = [
     "logsigmoid",
     "mish",
     "prelu",
+    "rrelu",
     "silu",
     "softplus",
     "softshrink",
@@ -305,9 +309,36 @@ class PreluKernel(ArrayFunction):
         return gx, gw
 
 
+class RreluWithNoise(ArrayFunction):
+    """Training-mode RReLU: ``x * a`` with one slope ``a ~ U(lower, upper)`` per element
+    ``x <= 0`` (PyTorch's rule), 1 elsewhere. The slopes are kept, so the gradient is
+    ``g * slopes``, linear in ``g`` and therefore differentiable again for free."""
+
+    @staticmethod
+    def forward(ctx, x, lower, upper):
+        xp = array_module(x)
+        drawn = numpy_generator(None).uniform(lower, upper, x.shape).astype(x.dtype)
+        noise = xp.where(x <= 0, drawn if xp is np else xp.asarray(drawn), x.dtype.type(1))
+        ctx.noise = noise
+        return x * noise
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * _make(ctx.noise), None, None
+
+
 # ----- functions on Tensors (argument checks live in nn.functional) ------------------------------
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return LeakyRelu.apply(input, negative_slope)
+
+
+def rrelu(
+    input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False
+) -> Tensor:
+    """Random slopes in training; their mean ``(lower + upper) / 2`` (leaky relu) otherwise."""
+    if training:
+        return RreluWithNoise.apply(input, lower, upper)
+    return LeakyRelu.apply(input, (lower + upper) / 2)
 
 
 def elu(input: Tensor, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0) -> Tensor:

@@ -13,13 +13,15 @@ import warnings
 
 import numpy as np
 
+from ..._backend.device import array_module
 from ..._backend.dtype import scalar_name
-from ..._tensor import Tensor
+from ..._tensor import Tensor, _make
 from ...autograd.grad_mode import no_grad
 from ...ops import loss as _loss
 from ...ops.activation import logsigmoid
-from ...ops.elementwise import where
+from ...ops.elementwise import minimum, where
 from ...ops.reduction import log_softmax
+from .distance import pairwise_distance
 
 __all__ = [
     "binary_cross_entropy",
@@ -33,10 +35,15 @@ __all__ = [
     "l1_loss",
     "margin_ranking_loss",
     "mse_loss",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
     "nll_loss",
     "poisson_nll_loss",
     "smooth_l1_loss",
     "soft_margin_loss",
+    "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
 ]
 
 _CODES = {"none": _loss.NONE, "mean": _loss.MEAN, "sum": _loss.SUM}
@@ -620,3 +627,184 @@ def soft_margin_loss(
     """``log(1 + exp(-target * input))``, stable for large margins."""
     code = _code(size_average, reduce, reduction)
     return _reduced(-logsigmoid(target * input), code)
+
+
+# ----- triplets: anchor, positive, negative ------------------------------------------------------
+def _triplet(anchor, positive, negative, distance, margin: float, swap: bool, code: int):
+    """``max(0, margin + d(a, p) - d(a, n))``; with ``swap``, d(a, n) is min(d(a, n), d(p, n))."""
+    a, p, n = anchor.ndim, positive.ndim, negative.ndim
+    if not (a == p and p == n):
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number "
+            f"of dimensions, but got: anchor {a}D, positive {p}D, and negative {n}D inputs"
+        )
+    dist_pos = distance(anchor, positive)
+    dist_neg = distance(anchor, negative)
+    if swap:
+        dist_neg = minimum(dist_neg, distance(positive, negative))
+    return _reduced((dist_pos - dist_neg + margin).clamp_min(0), code)
+
+
+def _check_margin(margin: float) -> None:
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+
+
+def triplet_margin_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: float = 1.0,
+    p: float = 2,
+    eps: float = 1e-6,
+    swap: bool = False,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Triplet loss on p-norm distances over the last dim."""
+    code = _code(size_average, reduce, reduction)
+    _check_margin(margin)
+    return _triplet(
+        anchor,
+        positive,
+        negative,
+        lambda x, y: pairwise_distance(x, y, p, eps),
+        margin,
+        swap,
+        code,
+    )
+
+
+def triplet_margin_with_distance_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    *,
+    distance_function=None,
+    margin: float = 1.0,
+    swap: bool = False,
+    reduction: str = "mean",
+) -> Tensor:
+    """Triplet loss on any ``distance_function(x, y)`` (default: the Euclidean distance)."""
+    if reduction not in _CODES:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    _check_margin(margin)
+    distance = pairwise_distance if distance_function is None else distance_function
+    return _triplet(anchor, positive, negative, distance, margin, swap, _CODES[reduction])
+
+
+# ----- multi-class and multi-label margins -------------------------------------------------------
+def _as_matrix(input: Tensor) -> Tensor:
+    """``input`` as (N, C): a (C,) vector or a scalar is one sample, as in PyTorch."""
+    nd = input.ndim
+    if not ((nd == 2 and input.shape[1] != 0) or (nd == 1 and input.shape[0] != 0) or nd == 0):
+        raise RuntimeError(
+            "Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+            f"{list(input.shape)}"
+        )
+    return input.reshape(1, -1) if nd < 2 else input
+
+
+def _check_long(t: Tensor) -> None:
+    dt = t._data.dtype
+    if dt != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found {scalar_name(dt)}")
+
+
+def multi_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Multi-class hinge: ``sum_{j != y} max(0, margin - x[y] + x[j])^p / C`` per sample,
+    each term scaled by ``weight[y]``."""
+    code = _code(size_average, reduce, reduction)
+    if p != 1 and p != 2:
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError("weight must be one-dimensional")
+    x = _as_matrix(input)
+    n, c = x.shape
+    if target.ndim > 1 or target.numel() != n:
+        raise RuntimeError(
+            "multi_margin_loss: target tensor should be 1-D with size equal to the number of "
+            f"input samples (batch size). Expected target size [{n}], but got "
+            f"{list(target.shape)}. Input has shape {list(input.shape)}."
+        )
+    if weight is not None and weight.numel() != c:
+        raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
+    _check_long(target)
+    if weight is not None and weight._data.dtype != x._data.dtype:
+        raise RuntimeError(
+            f"expected scalar type {scalar_name(x._data.dtype)} but found "
+            f"{scalar_name(weight._data.dtype)}"
+        )
+    t = target._data.reshape(n)
+    if t.size and (t.min() < 0 or t.max() >= c):
+        raise RuntimeError("target out of range")
+    index = target.reshape(n, 1)
+    z = (x - x.gather(1, index) + margin).clamp_min(0)
+    if p == 2:
+        z = z * z
+    if weight is not None:
+        z = z * weight[index]
+    is_target = _make(array_module(t).arange(c) == t[:, None])
+    loss = where(is_target, 0.0, z).sum(1) / c
+    return _reduced(loss if target.ndim else loss.reshape(()), code)
+
+
+def multilabel_margin_loss(
+    input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean"
+) -> Tensor:
+    """``sum_{j in targets, k not in targets} max(0, 1 - (x[j] - x[k])) / C`` per sample.
+
+    Each row of ``target`` lists class indices, ended by the first -1 (padding).
+    """
+    code = _code(size_average, reduce, reduction)
+    x = _as_matrix(input)
+    n, c = x.shape
+    if (input.ndim <= 1 and (target.ndim > 1 or target.numel() != c)) or (
+        input.ndim == 2 and tuple(target.shape) != (n, c)
+    ):
+        raise RuntimeError(
+            f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}"
+        )
+    _check_long(target)
+    t = target._data.reshape(n, c)
+    if t.size and (t.min() < -1 or t.max() >= c):
+        raise RuntimeError("argument #2 'target' is out of range")
+    xp = array_module(t)
+    valid = xp.cumprod(t != -1, axis=1).astype(bool)  # the slots before the first -1
+    safe = xp.where(valid, t, 0)
+    is_target = xp.zeros((n, c), dtype=bool)
+    is_target[xp.nonzero(valid)[0], safe[valid]] = True
+    pairs = _make(valid[:, :, None] & ~is_target[:, None, :])  # (N, slot j, class k)
+    hinge = (x.unsqueeze(1) - x.gather(1, _make(safe)).unsqueeze(2) + 1).clamp_min(0)
+    loss = where(pairs, hinge, 0.0).sum(2).sum(1) / c
+    return _reduced(loss if target.ndim > 1 else loss.reshape(()), code)
+
+
+def multilabel_soft_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """One-vs-all logistic loss, averaged over the classes (the last dim)."""
+    if size_average is not None or reduce is not None:
+        reduction = _Reduction.legacy_get_string(size_average, reduce)
+    if reduction not in _CODES:
+        raise ValueError(reduction + " is not valid")
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    loss = loss.sum(-1) / input.shape[-1]
+    return _reduced(loss, _CODES[reduction])

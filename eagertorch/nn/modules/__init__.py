@@ -10,6 +10,7 @@ from . import (
     dropout,
     flatten,
     fold,
+    instancenorm,
     linear,
     loss,
     module,
@@ -29,6 +30,7 @@ from .distance import *
 from .dropout import *
 from .flatten import *
 from .fold import *
+from .instancenorm import *
 from .linear import *
 from .loss import *
 from .module import *
@@ -51,6 +53,7 @@ __all__ = [
         dropout,
         flatten,
         fold,
+        instancenorm,
         linear,
         loss,
         module,
