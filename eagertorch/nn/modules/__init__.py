@@ -18,6 +18,7 @@ from . import (
     padding,
     pixelshuffle,
     pooling,
+    rnn,
     sparse,
     upsampling,
 )
@@ -38,6 +39,7 @@ from .normalization import *
 from .padding import *
 from .pixelshuffle import *
 from .pooling import *
+from .rnn import *
 from .sparse import *
 from .upsampling import *
 
@@ -61,6 +63,7 @@ __all__ = [
         padding,
         pixelshuffle,
         pooling,
+        rnn,
         sparse,
         upsampling,
     )

@@ -1,6 +1,7 @@
-"""``nn.utils``: gradient clipping and parameter/vector conversion, re-exported as PyTorch's."""
+"""``nn.utils``: gradient clipping, parameter/vector conversion and ``rnn`` (padding and
+packing), re-exported as PyTorch's."""
 
-from . import clip_grad, convert_parameters
+from . import clip_grad, convert_parameters, rnn
 from .clip_grad import (
     clip_grad_norm,
     clip_grad_norm_,
@@ -19,5 +20,6 @@ __all__ = [
     "convert_parameters",
     "get_total_norm",
     "parameters_to_vector",
+    "rnn",
     "vector_to_parameters",
 ]
