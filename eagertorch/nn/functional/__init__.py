@@ -5,6 +5,7 @@ the star imports come after the family imports, which they shadow where names co
 """
 
 from . import activation as _activation
+from . import attention as _attention
 from . import conv as _conv
 from . import distance as _distance
 from . import dropout as _dropout
@@ -15,6 +16,7 @@ from . import pooling as _pooling
 from . import sparse as _sparse
 from . import vision as _vision
 from .activation import *
+from .attention import *
 from .conv import *
 from .distance import *
 from .dropout import *
@@ -29,6 +31,7 @@ __all__ = [
     name
     for family in (
         _activation,
+        _attention,
         _conv,
         _distance,
         _dropout,

@@ -20,6 +20,7 @@ from . import (
     pooling,
     rnn,
     sparse,
+    transformer,
     upsampling,
 )
 from .activation import *
@@ -41,6 +42,7 @@ from .pixelshuffle import *
 from .pooling import *
 from .rnn import *
 from .sparse import *
+from .transformer import *
 from .upsampling import *
 
 __all__ = [
@@ -65,6 +67,7 @@ __all__ = [
         pooling,
         rnn,
         sparse,
+        transformer,
         upsampling,
     )
     for name in family.__all__
