@@ -33,6 +33,33 @@ from .autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+
+# nn.functional ops that PyTorch also offers at the top level with the same signature
+# (torch.batch_norm, torch.instance_norm, torch.embedding and the losses take other arguments)
+from .nn.functional import (
+    adaptive_avg_pool1d,
+    avg_pool1d,
+    bilinear,
+    celu,
+    channel_shuffle,
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    cosine_similarity,
+    group_norm,
+    hardshrink,
+    layer_norm,
+    max_pool1d,
+    max_pool2d,
+    pairwise_distance,
+    pixel_shuffle,
+    pixel_unshuffle,
+    prelu,
+    rrelu,
+    selu,
+    threshold,
+)
 from .ops import *
 from .ops.creation import (
     BoolTensor,
