@@ -994,6 +994,8 @@ def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, ou
     """Each element (or slice along ``dim``) repeated ``repeats`` times (an int, or one count
     per element); ``repeat_interleave(counts)`` alone repeats ``arange(len(counts))``.
     A gather through ``index_select``, so gradients sum over the copies."""
+    if device_ctx[0]:  # computed outside any op: under the input's device
+        return run_in_device(repeat_interleave, input, repeats, dim, output_size=output_size)
     if repeats is None:
         counts = input._data
         xp = array_module(counts)

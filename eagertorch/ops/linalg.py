@@ -15,10 +15,10 @@ import string
 import numpy as np
 
 from .._backend import dtype as _dt
-from .._backend.device import array_module
+from .._backend.device import array_module, device_ctx
 from .._backend.dtype import cpp_name, scalar_name
 from .._tensor import Tensor, _make, _wrap_dim, array_from_data
-from ..autograd.function import ArrayFunction
+from ..autograd.function import ArrayFunction, run_in_device
 from .elementwise import mul
 from .indexing import index_select
 
@@ -774,6 +774,8 @@ def trace(input: Tensor) -> Tensor:
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     """The 3-vector cross product along ``dim`` (broadcasting); ``dim=None`` takes the first
     dim of size 3, as PyTorch (which warns that this default is deprecated)."""
+    if device_ctx[0]:  # computed outside any op: under the input's device
+        return run_in_device(cross, input, other, dim)
     a, b = input, other
     if a._data.dtype != b._data.dtype:
         common = _dt.result_type(a._data, b._data)

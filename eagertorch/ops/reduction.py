@@ -992,6 +992,8 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
 def _cum_extremum(name: str, ufunc: str, input: Tensor, dim: int):
     """Running max/min with the index of its latest occurrence (ties and NaN move it on,
     as PyTorch); the values are gathered there, so gradients reach those elements."""
+    if device_ctx[0]:  # computed outside any op: under the input's device
+        return run_in_device(_cum_extremum, name, ufunc, input, dim)
     x = input._data
     d = _one_dim(dim, x.ndim, name)
     xp = array_module(x)

@@ -276,6 +276,8 @@ def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool
 def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
     """How often each non-negative integer occurs in 1-d ``input`` (summed ``weights``
     instead of counts when given; the weights' gradient flows back to each element)."""
+    if device_ctx[0]:  # computed outside any op: under the input's device
+        return run_in_device(bincount, input, weights, minlength)
     x = input._data
     if x.dtype.kind not in "iu":
         raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{scalar_name(x.dtype)}'")
@@ -356,6 +358,8 @@ def _values_at(name, result, input: Tensor, d: int, idx, keepdim: bool):
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     """The most frequent value along ``dim`` (the smallest among equally frequent ones) and
     the index of its last occurrence, as PyTorch."""
+    if device_ctx[0]:  # computed outside any op: under the input's device
+        return run_in_device(mode, input, dim, keepdim)
     x = input._data
     d = _wrap_dim(operator.index(dim), x.ndim)
     if x.ndim:
@@ -391,6 +395,8 @@ def _nan_last_sorted(input: Tensor, d: int):
 def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False):
     """The lower median of the non-NaN elements (NaN where there are none); along ``dim``,
     ``(values, indices)``."""
+    if device_ctx[0]:  # computed outside any op: under the input's device
+        return run_in_device(nanmedian, input, dim, keepdim)
     if dim is None:
         flat = input.reshape(-1)
         if flat._data.size == 0:
@@ -412,6 +418,8 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 def _quantile(name: str, input: Tensor, q, dim, keepdim: bool, interpolation: str):
+    if device_ctx[0]:  # computed outside any op: under the input's device
+        return run_in_device(_quantile, name, input, q, dim, keepdim, interpolation)
     x = input._data
     if x.dtype.kind != "f":
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
